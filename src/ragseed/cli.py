@@ -1,0 +1,245 @@
+"""The command line: parse flags, call commands.py, print results. Nothing else lives here."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .errors import RagseedError
+
+app = typer.Typer(
+    help="Seed a multi-tenant RAG engine's database with realistic, deterministic data.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+_state = {"debug": False}
+
+Env = Annotated[
+    str | None,
+    typer.Option("--env", help="development, testing, staging or demo (env: ENVIRONMENT). "
+                 "production is always refused.", show_default=False),
+]  # fmt: skip
+DbUrl = Annotated[
+    str | None,
+    typer.Option("--database-url", help="sqlite:///file.db or postgresql://... "
+                 "(env: DATABASE_URL; default: ./ragseed.db)", show_default=False),
+]  # fmt: skip
+ConfigFile = Annotated[
+    Path | None, typer.Option("--config", help="TOML file with settings.", show_default=False)
+]
+
+
+def _console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+def _build(flags: dict[str, Any], config_file: Path | None) -> Any:
+    from .config import build_config
+
+    return build_config(flags, config_file=config_file)
+
+
+@app.command()
+def seed(
+    env: Env = None,
+    profile: Annotated[str | None, typer.Option(
+        help="testing, development, demo or large (default: chosen by the environment).",
+        show_default=False)] = None,
+    num_users: Annotated[int | None, typer.Option(help="Users (tenants) in all.",
+                                                  show_default=False)] = None,
+    num_docs: Annotated[int | None, typer.Option(help="Documents per user.",
+                                                 show_default=False)] = None,
+    min_chunks: Annotated[int | None, typer.Option(help="Fewest chunks per document.",
+                                                   show_default=False)] = None,
+    max_chunks: Annotated[int | None, typer.Option(help="Most chunks per document.",
+                                                   show_default=False)] = None,
+    sessions: Annotated[int | None, typer.Option(help="Chat sessions per user.",
+                                                 show_default=False)] = None,
+    turns: Annotated[int | None, typer.Option(help="Turns per chat session.",
+                                              show_default=False)] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed (default 20240607).",
+                                             show_default=False)] = None,
+    languages: Annotated[str | None, typer.Option(
+        help="Document language mix, e.g. en=0.8,ar=0.2.", show_default=False)] = None,
+    reset: Annotated[bool, typer.Option("--reset", help="Empty the RAG tables first, in the "
+                                        "same transaction.")] = False,
+    database_url: DbUrl = None,
+    config: ConfigFile = None,
+    static_dir: Annotated[Path | None, typer.Option(
+        help="Folder with your own users.json and documents.json.", show_default=False)] = None,
+    no_static: Annotated[bool, typer.Option("--no-static",
+                                            help="Only programmatic data.")] = False,
+    graph: Annotated[bool | None, typer.Option(
+        "--graph/--no-graph", help="Seed graph_triplets (default: when the table exists).",
+        show_default=False)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+) -> None:
+    """Seed the database (creating the tables when they are missing)."""
+    from . import commands
+    from .config import parse_languages
+
+    flags: dict[str, Any] = dict(
+        environment=env, profile=profile, num_users=num_users, docs_per_user=num_docs,
+        min_chunks=min_chunks, max_chunks=max_chunks, sessions_per_user=sessions,
+        turns_per_session=turns, seed=seed, database_url=database_url, static_dir=static_dir,
+        languages=parse_languages(languages) if languages else None,
+        reset=reset or None, use_static=False if no_static else None,
+    )  # fmt: skip
+    cfg = _build(flags, config)
+    out = _console()
+    if quiet:
+        result = commands.seed(cfg, graph=graph)
+    else:
+        with _progress() as (bar, task):
+
+            def update(done: int, total: int, rows: int) -> None:
+                bar.update(task, completed=done, total=total, rows=rows)
+
+            result = commands.seed(cfg, progress=update, graph=graph)
+    if quiet:
+        return
+    if result.skipped:
+        out.print(result.reason)
+    else:
+        out.print(_counts_table(result))
+        out.print(
+            f"Seeded {result.database} in {result.seconds:.2f}s "
+            f"(profile {cfg.profile}, seed {cfg.seed}, fingerprint {result.fingerprint})."
+        )
+    if result.static_users and cfg.environment in ("development", "testing"):
+        out.print(_users_table(result.static_users))
+
+
+def _progress() -> Any:
+    from contextlib import contextmanager
+
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    @contextmanager
+    def ctx() -> Any:
+        columns = (
+            TextColumn("seeding tenants"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[rows]:,} rows"),
+            TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
+            TimeRemainingColumn(),
+        )  # fmt: skip
+        with Progress(*columns, console=_console(stderr=True), transient=True) as bar:
+            task = bar.add_task("seed", total=None, rows=0, rate="")
+            orig = bar.update
+
+            def update(task_id: Any, **kw: Any) -> None:
+                elapsed = bar.tasks[0].elapsed or 0.0
+                if "rows" in kw and elapsed > 0:
+                    kw["rate"] = f"{kw['rows'] / elapsed:,.0f} rows/s"
+                orig(task_id, **kw)
+
+            bar.update = update  # type: ignore[method-assign]
+            yield bar, task
+
+    return ctx()
+
+
+def _counts_table(result: Any) -> Any:
+    from rich.table import Table
+
+    table = Table(title="Rows written", title_justify="left")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, n in result.counts.items():
+        table.add_row(name, f"{n:,}")
+    return table
+
+
+def _users_table(users: list[tuple[str, str]]) -> Any:
+    from rich.table import Table
+
+    table = Table(title="Static users (development keys: never use them outside dev/test)",
+                  title_justify="left")  # fmt: skip
+    table.add_column("email")
+    table.add_column("api_key")
+    for email, key in users:
+        table.add_row(email, key)
+    return table
+
+
+@app.command()
+def init(
+    env: Env = None,
+    database_url: DbUrl = None,
+    config: ConfigFile = None,
+    graph: Annotated[bool | None, typer.Option("--graph/--no-graph",
+                                               help="Also create graph_triplets.")] = None,
+) -> None:
+    """Create the RAG tables that are missing (nothing else is changed)."""
+    from . import commands
+
+    result = commands.init(_build({"environment": env, "database_url": database_url}, config),
+                           graph=graph)  # fmt: skip
+    created = ", ".join(result.created) or "none: every table already exists"
+    _console().print(f"{result.database}: created {created}.")
+
+
+@app.command()
+def reset(
+    env: Env = None,
+    database_url: DbUrl = None,
+    config: ConfigFile = None,
+) -> None:
+    """Empty every RAG table (TRUNCATE ... CASCADE on PostgreSQL), in one transaction."""
+    from . import commands
+
+    result = commands.reset(_build({"environment": env, "database_url": database_url}, config))
+    total = sum(result.deleted.values())
+    _console().print(f"{result.database}: deleted {total:,} rows from {len(result.deleted)} tables.")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: RagseedError becomes one line on stderr and exit code 1."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        app(args=args, standalone_mode=False)
+    except RagseedError as exc:
+        if debug:
+            raise
+        _console(stderr=True).print(f"error: {exc}", markup=False)
+        sys.exit(1)
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            _console(stderr=True).print("aborted; nothing was written.")
+            sys.exit(130)
+        if debug:
+            raise
+        _console(stderr=True).print(
+            f"unexpected error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+            markup=False,
+        )
+        sys.exit(1)

@@ -1,0 +1,203 @@
+"""Profiles, a TOML file, environment variables and flags, merged into one validated Config.
+
+Precedence, lowest first: profile < file < environment < flags. The environment (ENVIRONMENT or
+--env) picks the default profile, so `ENVIRONMENT=testing` gets the small `testing` profile.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError, SafetyError
+
+Environment = Literal["development", "testing", "staging", "demo", "production"]
+ENVIRONMENTS: tuple[str, ...] = ("development", "testing", "staging", "demo", "production")
+
+#: The seed document's SEED_CONFIG is the development profile.
+PROFILES: dict[str, dict[str, Any]] = {
+    "testing": dict(num_users=3, docs_per_user=4, sessions_per_user=2, turns_per_session=2),
+    "development": dict(
+        num_users=10, docs_per_user=15, min_chunks=5, max_chunks=20,
+        sessions_per_user=5, turns_per_session=3,
+    ),
+    "demo": dict(num_users=25, docs_per_user=20, sessions_per_user=8, turns_per_session=4),
+    "large": dict(num_users=10_000, docs_per_user=12, sessions_per_user=5, turns_per_session=3),
+}  # fmt: skip
+DEFAULT_PROFILE_FOR_ENV = {"testing": "testing", "demo": "demo"}
+DEFAULT_SEED = 20240607
+DEFAULT_ANCHOR = datetime(2025, 1, 1, tzinfo=UTC)
+
+#: Environment variables, by config field. DATABASE_URL and ENVIRONMENT are the engine's own names.
+ENV_VARS: dict[str, str] = {
+    "database_url": "DATABASE_URL",
+    "environment": "ENVIRONMENT",
+    "profile": "RAGSEED_PROFILE",
+    "seed": "RAGSEED_SEED",
+    "num_users": "RAGSEED_NUM_USERS",
+    "docs_per_user": "RAGSEED_NUM_DOCS",
+    "min_chunks": "RAGSEED_MIN_CHUNKS",
+    "max_chunks": "RAGSEED_MAX_CHUNKS",
+    "sessions_per_user": "RAGSEED_SESSIONS",
+    "turns_per_session": "RAGSEED_TURNS",
+    "static_dir": "RAGSEED_STATIC_DIR",
+    "anchor": "RAGSEED_ANCHOR",
+}
+
+
+class Config(BaseModel):
+    """Everything a seed run needs. Immutable once validated."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    environment: Environment = "development"
+    profile: str = "development"
+    database_url: str | None = None
+    seed: int = Field(DEFAULT_SEED, ge=0, lt=2**63)
+    num_users: int = Field(10, ge=1, le=10_000_000)
+    docs_per_user: int = Field(15, ge=0, le=1_000_000)
+    min_chunks: int = Field(5, ge=1, le=10_000)
+    max_chunks: int = Field(20, ge=1, le=10_000)
+    chunk_lambda: float = Field(8.0, gt=0, le=1000)
+    chunk_tokens: int = Field(96, ge=16, le=4096)
+    sessions_per_user: int = Field(5, ge=0, le=100_000)
+    turns_per_session: int = Field(3, ge=1, le=10_000)
+    retrieval_k: int = Field(5, ge=1, le=100)
+    failed_share: float = Field(0.05, ge=0, le=1)
+    pending_share: float = Field(0.04, ge=0, le=1)
+    boilerplate_share: float = Field(0.10, ge=0, lt=1)
+    keyword_share: float = Field(0.5, ge=0, le=1)
+    languages: dict[str, float] = Field(default_factory=lambda: {"en": 0.8, "ar": 0.2})
+    anchor: datetime = DEFAULT_ANCHOR
+    static_dir: Path | None = None
+    use_static: bool = True
+    reset: bool = False
+
+    @field_validator("anchor")
+    @classmethod
+    def _aware(cls, v: datetime) -> datetime:
+        return v if v.tzinfo else v.replace(tzinfo=UTC)
+
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, v: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(v) - {"en", "ar"})
+        if unknown:
+            raise ValueError(f"unknown language(s) {', '.join(unknown)}: use en and ar")
+        if any(w < 0 for w in v.values()) or sum(v.values()) <= 0:
+            raise ValueError("language weights must be >= 0 and not all zero")
+        total = sum(v.values())
+        return {k: v[k] / total for k in sorted(v) if v[k] > 0}
+
+    @model_validator(mode="after")
+    def _ranges(self) -> Config:
+        if self.min_chunks > self.max_chunks:
+            raise ValueError(
+                f"min_chunks ({self.min_chunks}) is greater than max_chunks ({self.max_chunks})"
+            )
+        if self.failed_share + self.pending_share > 1:
+            raise ValueError("failed_share + pending_share must not exceed 1")
+        return self
+
+    def generation_dict(self) -> dict[str, Any]:
+        """The fields that decide the generated rows: what the ledger hashes and compares."""
+        skip = {"environment", "profile", "database_url", "reset", "static_dir"}
+        return {k: v for k, v in self.model_dump(mode="json").items() if k not in skip}
+
+
+def parse_languages(text: str) -> dict[str, float]:
+    """'en=0.8,ar=0.2' -> {'en': 0.8, 'ar': 0.2}."""
+    out: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, weight = part.partition("=")
+        try:
+            out[name.strip()] = float(weight) if sep else 1.0
+        except ValueError:
+            raise ConfigError(f"bad --languages entry {part!r}: expected e.g. en=0.8,ar=0.2") from None
+    return out
+
+
+def read_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    # Accept both a bare file and one with a [ragseed] table, like pyproject.toml's [tool.ragseed].
+    section = data.get("tool", {}).get("ragseed", data.get("ragseed", data))
+    if not isinstance(section, dict):
+        raise ConfigError(f"config file {path}: [ragseed] must be a table")
+    return dict(section)
+
+
+def read_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        field: environ[var] for field, var in ENV_VARS.items() if environ.get(var, "") != ""
+    }
+    if "RAGSEED_LANGUAGES" in environ:
+        out["languages"] = parse_languages(environ["RAGSEED_LANGUAGES"])
+    return out
+
+
+def _describe(exc: ValidationError, sources: dict[str, str]) -> str:
+    parts = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"]) or "config"
+        where = sources.get(field.split(".")[0], "")
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown setting"
+        parts.append(f"{field}{f' (from {where})' if where else ''}: {msg}")
+    return "invalid configuration: " + "; ".join(parts)
+
+
+def build_config(
+    flags: Mapping[str, Any] | None = None,
+    *,
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """Merge profile < file < env < flags and validate. Raises ConfigError or SafetyError."""
+    environ = os.environ if environ is None else environ
+    flags = {k: v for k, v in (flags or {}).items() if v is not None}
+    file_values = read_file(config_file) if config_file else {}
+    env_values = read_env(environ)
+
+    sources: dict[str, str] = {}
+    for name, layer in (("config file", file_values), ("environment", env_values), ("flag", flags)):
+        sources.update(dict.fromkeys(layer, name))
+
+    environment = flags.get("environment") or env_values.get("environment") or file_values.get(
+        "environment", "development"
+    )
+    if environment == "production":
+        raise SafetyError(
+            "refusing to seed: the environment is production. ragseed only seeds development, "
+            "testing, staging and demo databases."
+        )
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(
+            f"unknown environment {environment!r}: use one of {', '.join(ENVIRONMENTS[:-1])}"
+        )
+    profile = (
+        flags.get("profile")
+        or env_values.get("profile")
+        or file_values.get("profile")
+        or DEFAULT_PROFILE_FOR_ENV.get(str(environment), "development")
+    )
+    if profile not in PROFILES:
+        raise ConfigError(f"unknown profile {profile!r}: use one of {', '.join(PROFILES)}")
+
+    merged: dict[str, Any] = {**PROFILES[profile], **file_values, **env_values, **flags}
+    merged["environment"], merged["profile"] = environment, profile
+    try:
+        return Config(**merged)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, sources)) from None

@@ -1,0 +1,76 @@
+"""Engines and transactions, with errors a person can act on and passwords never shown."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import urls
+from .errors import DatabaseError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+
+
+def make_engine(url: str) -> Engine:
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import NullPool
+
+    parsed = urls.parse(url)
+    if parsed.get_backend_name() == "sqlite":
+        db = parsed.database
+        if db and db != ":memory:" and not db.startswith("file:"):
+            parent = Path(db).expanduser().resolve().parent
+            if not parent.is_dir():
+                raise DatabaseError(f"cannot create SQLite database {db}: {parent} does not exist")
+        engine = create_engine(parsed, poolclass=NullPool)
+
+        # pysqlite's own transaction handling defers BEGIN and commits around DDL; take over so
+        # that DDL, reset and load share one transaction, and take the write lock up front.
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None
+            dbapi_conn.execute("PRAGMA foreign_keys = ON")
+            dbapi_conn.execute("PRAGMA busy_timeout = 30000")
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(parsed, poolclass=NullPool, connect_args={"connect_timeout": 10})
+
+
+def describe_error(exc: BaseException) -> str:
+    """The driver's first line of complaint, without SQLAlchemy's wrapping and SQL dump."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip().splitlines()
+    return text[0] if text else type(orig).__name__
+
+
+@contextmanager
+def transaction(url: str) -> Iterator[Connection]:
+    """One connection and one transaction: commit on success, roll back on any error."""
+    from sqlalchemy.exc import DBAPIError
+
+    engine = make_engine(url)
+    try:
+        try:
+            conn = engine.connect()
+        except DBAPIError as exc:
+            raise DatabaseError(
+                f"cannot connect to {urls.redact(url)}: {describe_error(exc)}"
+            ) from None
+        with conn:
+            try:
+                with conn.begin():
+                    yield conn
+            except DBAPIError as exc:
+                raise DatabaseError(
+                    f"database error on {urls.redact(url)}, nothing was written: "
+                    f"{describe_error(exc)}"
+                ) from exc
+    finally:
+        engine.dispose()

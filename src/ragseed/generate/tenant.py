@@ -1,0 +1,267 @@
+"""All rows of one tenant: the user, its documents and chunks, and its chat history.
+
+A tenant is the unit of generation: its rows depend only on (seed, config, tenant index), so
+tenants can be generated in any order, in any process, or on another machine (sharding).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from .. import rng as R
+from ..plan import BOILERPLATE_POOL, CONTENT_TYPE_BY_EXT, DocLayout, Plan, text_hash
+from . import text as T
+from .names import DOMAINS, FIRST, LAST
+from .rows import Clock, Row, Rows, empty_rows
+
+SYSTEM_PROMPT_TOKENS = 142  # the engine's fixed RAG prompt around question and context
+NO_CONTEXT_ANSWER = {
+    "en": "I could not find this in your documents. Upload a document that covers it and ask again.",
+    "ar": "لم أجد هذه المعلومة في مستنداتك. ارفع مستندا يتناولها ثم أعد السؤال.",
+}
+FAILED_ERRORS = (
+    "PDF extraction failed: file is encrypted",
+    "Unsupported file: no extractable text layer",
+    "Parser timeout after 120s",
+    "Corrupted archive: unexpected end of data",
+    "Embedding service returned 503 Service Unavailable",
+)
+
+
+@dataclass
+class _Chunk:
+    id: str
+    text: str
+    lang: str
+
+
+def user_row(plan: Plan, u: int, clock: Clock) -> Row:
+    cfg = plan.config
+    created = clock(plan.user_created(u))
+    if u < len(plan.static.users) and cfg.use_static:
+        static = plan.static.users[u]
+        return (plan.user_id(u), static.email, api_key(plan, u, static.api_key), created)
+    rng = R.stream(plan.seed, "user", u)
+    first, last = FIRST[rng.randrange(len(FIRST))], LAST[rng.randrange(len(LAST))]
+    # The index makes the address unique at any scale; names alone collide after a few thousand.
+    email = f"{first}.{last}.{u}@{DOMAINS[rng.randrange(len(DOMAINS))]}"
+    return (plan.user_id(u), email, api_key(plan, u, None), created)
+
+
+def api_key(plan: Plan, u: int, static_key: str | None) -> str:
+    if plan.config.environment == "staging":
+        import secrets  # a key anyone can recompute from the public seed is not a secret
+
+        return "sk_live_" + secrets.token_hex(24)
+    if static_key is not None:
+        return static_key
+    return "sk_test_" + R.hex_for(plan.seed, "api_key", u, nbytes=20)
+
+
+def _document_row(plan: Plan, lay: DocLayout, user_id: str, title: str, clock: Clock) -> Row:
+    if lay.static is not None:
+        filename, ctype = lay.static.filename, lay.static.content_type
+    else:
+        filename, ctype = f"{_slug(title)}.{lay.ext}", CONTENT_TYPE_BY_EXT[lay.ext]
+    sha = R.hex_for(plan.seed, "upload", lay.u, lay.d, nbytes=32)
+    error = None
+    if lay.status == "failed":
+        error = FAILED_ERRORS[R.derive(plan.seed, "error", lay.u, lay.d) % len(FAILED_ERRORS)]
+    return (
+        lay.id, user_id, filename, ctype, f"/uploads/{lay.id}/{filename}", lay.size_bytes, sha,
+        lay.status, error, clock(lay.created), clock(lay.updated),
+    )  # fmt: skip
+
+
+def _slug(title: str) -> str:
+    out = "".join(c.lower() if c.isalnum() else "-" for c in title)
+    return "-".join(filter(None, out.split("-")))[:80] or "document"
+
+
+def document_texts(plan: Plan, lay: DocLayout) -> tuple[str, list[str]]:
+    """(title, body chunk texts) of a document: deterministic from its (seed, tenant, index)."""
+    from ..plan import split_static
+
+    if lay.static is not None:
+        return lay.static.title, split_static(lay.static.content, plan.config.chunk_tokens)
+    rng = R.stream(plan.seed, "text", lay.u, lay.d)
+    title = T.document_title(rng, lay.topic, lay.lang)
+    if lay.n_body <= 0:
+        return title, []
+    return title, T.document_chunks(
+        rng, lay.topic, lay.lang, title, lay.n_body, plan.config.chunk_tokens
+    )
+
+
+def boilerplate(plan: Plan, lang: str, b: int) -> str:
+    # Keyed without the tenant: the same notice recurs in every tenant (look-alike content).
+    return T.boilerplate_text(R.stream(plan.seed, "boilerplate", lang, b), lang)
+
+
+def tenant_rows(plan: Plan, u: int, clock: Clock) -> Rows:
+    rows = empty_rows()
+    user = user_row(plan, u, clock)
+    user_id = str(user[0])
+    rows["users"].append(user)
+    seen_boiler: set[tuple[str, int]] = set()
+    pool: list[_Chunk] = []  # the tenant's body chunks, for chat sources
+    by_doc: list[list[_Chunk]] = []
+    feats = plan.features
+    for lay in plan.layouts(u):
+        title, bodies = document_texts(plan, lay) if lay.indexed else (
+            T.document_title(R.stream(plan.seed, "text", lay.u, lay.d), _topic(lay), lay.lang), [],
+        )  # fmt: skip
+        rows["documents"].append(_document_row(plan, lay, user_id, title, clock))
+        if not lay.indexed:
+            by_doc.append([])
+            continue
+        chunk_ts = clock(lay.updated)
+        parents = _parents(plan, lay, title, bodies) if feats.parent_id else {}
+        for pid, ptext, _ in parents.values():
+            rows["chunk_store"].append(
+                (pid, user_id, text_hash(ptext), ptext, None,
+                 _context(lay, title, None, ptext) if feats.chunk_context else None, chunk_ts)
+            )  # fmt: skip
+        doc_chunks: list[_Chunk] = []
+        trng = R.stream(plan.seed, "triplets", u, lay.d)
+        sections = _sections(bodies)
+        for i, body in enumerate(bodies):
+            cid = plan.body_chunk_id(u, lay.d, i)
+            parent = parents.get(sections[i])
+            pid = parent[0] if parent and i in parent[2] else None
+            ctx = _context(lay, title, i, body) if feats.chunk_context else None
+            rows["chunk_store"].append((cid, user_id, text_hash(body), body, pid, ctx, chunk_ts))
+            rows["document_chunks"].append((lay.id, i, cid))
+            doc_chunks.append(_Chunk(cid, body, lay.lang))
+            if feats.graph_triplets and trng.random() < 0.35:
+                for s, rel, o in T.triplets_for(trng, body, lay.lang, 2):
+                    rows["graph_triplets"].append((user_id, lay.id, cid, s, rel, o, chunk_ts))
+        for j, b in enumerate(lay.boilerplate):
+            cid = plan.boilerplate_chunk_id(u, lay.lang, b)
+            if (lay.lang, b) not in seen_boiler:  # stored once per tenant, referenced many times
+                seen_boiler.add((lay.lang, b))
+                text = boilerplate(plan, lay.lang, b)
+                rows["chunk_store"].append((cid, user_id, text_hash(text), text, None, None,
+                                            chunk_ts))  # fmt: skip
+            rows["document_chunks"].append((lay.id, len(bodies) + j, cid))
+        by_doc.append(doc_chunks)
+        pool.extend(doc_chunks)
+    _chats(plan, u, user_id, by_doc, pool, rows, clock)
+    return rows
+
+
+def _topic(lay: DocLayout) -> str:
+    return lay.topic if lay.topic in T.TOPICS else T.TOPICS[0]
+
+
+def _sections(bodies: list[str]) -> list[int]:
+    """The '## ' section each chunk belongs to: the number of headings up to the chunk's end."""
+    out, n = [], 0
+    for text in bodies:
+        n += text.count("\n## ") + text.startswith("## ")
+        out.append(n)
+    return out
+
+
+def _parents(
+    plan: Plan, lay: DocLayout, title: str, bodies: list[str]
+) -> dict[int, tuple[str, str, set[int]]]:
+    """Section-level parent chunks: section index -> (id, text, child ords). Only sections with at
+    least two chunks get one, so a parent's text never equals a child's."""
+    groups: dict[int, list[int]] = {}
+    for i, sec in enumerate(_sections(bodies)):
+        groups.setdefault(sec, []).append(i)
+    out = {}
+    for sec, ords in groups.items():
+        if len(ords) >= 2:
+            text = "\n\n".join(bodies[i] for i in ords)
+            out[sec] = (plan.parent_chunk_id(lay.u, lay.d, sec), text, set(ords))
+    return out
+
+
+def _context(lay: DocLayout, title: str, i: int | None, text: str) -> str:
+    section = T.section_of(text)
+    if lay.lang == "ar":
+        where = f"القسم الكامل «{section}»" if i is None else f"الجزء {i + 1}"
+        return f"من المستند «{title}»، {where}" + (f"، ضمن قسم «{section}»" if section and i is not None else "")
+    where = "the whole section" if i is None else f"part {i + 1}"
+    sec = f" of section '{section}'" if section else ""
+    return f"From the document '{title}', {where}{sec}."
+
+
+def _chats(
+    plan: Plan, u: int, user_id: str, by_doc: list[list[_Chunk]], pool: list[_Chunk],
+    rows: Rows, clock: Clock,
+) -> None:  # fmt: skip
+    cfg = plan.config
+    docs = [chunks for chunks in by_doc if chunks]
+    start = plan.user_created(u) + plan.doc_count(u) * 6 * 3600 + 12 * 3600
+    for s in range(plan.session_count(u)):
+        srng = R.stream(plan.seed, "session", u, s)
+        sid = R.uuid_for(plan.seed, "session", u, s)
+        at = start + s * 26 * 3600 + int(srng.random() * 20 * 3600)
+        session_at = at
+        title = None
+        for t in range(cfg.turns_per_session):
+            trng = R.stream(plan.seed, "turn", u, s, t)
+            q, a, sources, tokens = _turn(cfg.keyword_share, cfg.retrieval_k, trng, docs, pool)
+            embed = R.lognormal_int(trng, 24, 0.45)
+            search = R.lognormal_int(trng, 38, 0.6)
+            llm = R.lognormal_int(trng, 1100, 0.55, lo=80)
+            completion = T.estimate_tokens(a)
+            at += (0 if t == 0 else 20 + int(trng.expovariate(1 / 90))) + (embed + search + llm) // 1000
+            if title is None:
+                title = _title(q)
+            rows["chat_turns"].append((
+                R.uuid_for(plan.seed, "turn", u, s, t), sid, user_id, q, a, sources,
+                cfg.retrieval_k, embed, search, llm,
+                SYSTEM_PROMPT_TOKENS + T.estimate_tokens(q) + tokens, completion, clock(at),
+            ))  # fmt: skip
+        rows["chat_sessions"].append((sid, user_id, title, clock(session_at)))
+
+
+def _turn(
+    keyword_share: float, k: int, rng: random.Random, docs: list[list[_Chunk]], pool: list[_Chunk]
+) -> tuple[str, str, list[str], int]:
+    form = "keyword" if rng.random() < keyword_share else "natural"
+    if not docs:
+        lang = "en"
+        topic = T.TOPICS[rng.randrange(len(T.TOPICS))]
+        q = T.document_title(rng, topic, lang)
+        q = q.lower() if form == "keyword" else q + "?"
+        return q, NO_CONTEXT_ANSWER[lang], [], 0
+    chunks = docs[rng.randrange(len(docs))]
+    i = rng.randrange(len(chunks))
+    relevant = [chunks[i]]
+    if i + 1 < len(chunks) and rng.random() < 0.3:
+        relevant.append(chunks[i + 1])
+    lang = relevant[0].lang
+    texts = [c.text for c in relevant]
+    q = T.question_for(rng, texts, lang, form)
+    a = T.answer_for(rng, q, texts, lang)
+    chosen = {c.id for c in relevant}
+    distractors: list[_Chunk] = []
+    # Near misses first (same document), then anything else the tenant owns.
+    candidates = [c for c in chunks if c.id not in chosen]
+    rng.shuffle(candidates)
+    others = [pool[rng.randrange(len(pool))] for _ in range(2 * k)] if pool else []
+    for c in candidates + others:
+        if len(relevant) + len(distractors) >= k:
+            break
+        if c.id not in chosen:
+            chosen.add(c.id)
+            distractors.append(c)
+    retrieved = relevant + distractors
+    tokens = sum(T.estimate_tokens(c.text) for c in retrieved)
+    return q, a, [c.id for c in retrieved], tokens
+
+
+def _title(question: str, limit: int = 80) -> str:
+    if len(question) <= limit:
+        return question
+    cut = question[: limit - 1].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+__all__ = ["BOILERPLATE_POOL", "boilerplate", "document_texts", "tenant_rows", "user_row"]

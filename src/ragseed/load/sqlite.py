@@ -1,0 +1,27 @@
+"""SQLite: large executemany batches on the raw sqlite3 connection, inside one transaction."""
+
+from __future__ import annotations
+
+import json
+from operator import itemgetter
+
+from ..generate.rows import Row
+from .base import Loader
+
+
+class SqliteLoader(Loader):
+    def write_table(self, table: str, rows: list[Row]) -> None:
+        cols = self.target.columns[table]
+        proj = self.target.projection(table)
+        pick = itemgetter(*proj)
+        values = [pick(r) for r in rows] if len(proj) > 1 else [(r[proj[0]],) for r in rows]
+        if table == "chat_turns" and "sources" in cols:
+            i = cols.index("sources")
+            values = [v[:i] + (json.dumps(v[i]),) + v[i + 1 :] for v in values]
+        marks = ",".join("?" * len(cols))
+        self.raw.executemany(f"INSERT INTO {table} ({','.join(cols)}) VALUES ({marks})", values)
+
+    def reset(self) -> None:
+        # Children first: chat_turns has no FK to users, so deleting users would not reach it.
+        for table in reversed(self.tables()):
+            self.raw.execute(f"DELETE FROM {table}")

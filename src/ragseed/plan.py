@@ -1,0 +1,207 @@
+"""What will be generated, decided cheaply and without any text: counts, ids and document layouts.
+
+A plan is a pure function of the config (and the static files). Everything here is derived from
+(seed, kind, index) streams, so any tenant's layout can be recomputed on its own: that is what lets
+generation stream, shard by tenant, and top up an existing seed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from hashlib import sha256
+
+from . import rng as R
+from .config import Config
+from .static import StaticData, StaticDocument
+
+#: extension -> (MIME type, weight, median size in bytes per chunk of text, log-normal sigma)
+FILE_TYPES: dict[str, tuple[str, float, int, float]] = {
+    "pdf": ("application/pdf", 0.42, 24_000, 0.8),
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document", 0.2, 9_000, 0.6,
+    ),
+    "md": ("text/markdown", 0.12, 640, 0.15),
+    "txt": ("text/plain", 0.1, 620, 0.15),
+    "html": ("text/html", 0.1, 1_900, 0.4),
+    "pptx": (
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation", 0.06,
+        85_000, 0.7,
+    ),
+}  # fmt: skip
+EXTENSIONS = tuple(FILE_TYPES)
+_EXT_CUM = [sum(FILE_TYPES[e][1] for e in EXTENSIONS[: i + 1]) for i in range(len(EXTENSIONS))]
+CONTENT_TYPE_BY_EXT = {ext: spec[0] for ext, spec in FILE_TYPES.items()}
+
+#: Each language has this many boilerplate texts (disclaimers, headers). The texts are the same in
+#: every tenant, so the same text exists once per tenant: look-alike content across tenants.
+BOILERPLATE_POOL = 24
+PENDING_STATUSES = ("queued", "processing", "created")
+HOUR = 3600
+
+
+@dataclass(frozen=True)
+class Features:
+    """Optional parts of the target schema that exist and so get data."""
+
+    parent_id: bool = True
+    chunk_context: bool = True
+    graph_triplets: bool = True
+
+
+@dataclass(frozen=True)
+class DocLayout:
+    u: int
+    d: int
+    id: str
+    status: str
+    lang: str
+    topic: str
+    ext: str
+    n_chunks: int  # chunks if indexed (0 otherwise); the pre-split size estimate either way
+    boilerplate: tuple[int, ...]  # pool indexes of the trailing boilerplate chunks
+    created: int  # seconds after the anchor
+    updated: int
+    size_bytes: int
+    static: StaticDocument | None = None
+
+    @property
+    def indexed(self) -> bool:
+        return self.status == "indexed"
+
+    @property
+    def n_body(self) -> int:
+        return self.n_chunks - len(self.boilerplate)
+
+
+@dataclass(frozen=True)
+class Plan:
+    config: Config
+    static: StaticData
+    features: Features = field(default_factory=Features)
+
+    @property
+    def seed(self) -> int:
+        return self.config.seed
+
+    @property
+    def num_users(self) -> int:
+        return self.config.num_users
+
+    @cached_property
+    def _static_users(self) -> int:
+        return min(len(self.static.users), self.config.num_users) if self.config.use_static else 0
+
+    def user_id(self, u: int) -> str:
+        return R.uuid_for(self.seed, "user", u)
+
+    def user_created(self, u: int) -> int:
+        if u < self._static_users:
+            return u * 60  # reference users exist first, a minute apart
+        return HOUR + int(R.stream(self.seed, "user.created", u).random() * 30 * 24 * HOUR)
+
+    def doc_count(self, u: int) -> int:
+        return self.config.docs_per_user
+
+    def static_docs(self, u: int) -> tuple[StaticDocument, ...]:
+        if u >= self._static_users:
+            return ()
+        return self.static.documents_of(self.static.users[u].email)[: self.doc_count(u)]
+
+    def layout(self, u: int, d: int) -> DocLayout:
+        """The document's metadata and chunk layout, without generating its text."""
+        cfg = self.config
+        rng = R.stream(self.seed, "doc", u, d)
+        created = self.user_created(u) + 2 * HOUR + d * 6 * HOUR + int(rng.random() * 5 * HOUR)
+        statics = self.static_docs(u)
+        if d < len(statics):
+            doc = statics[d]
+            n = len(split_static(doc.content, cfg.chunk_tokens))
+            size = len(doc.content.encode())
+            ext = doc.filename.rsplit(".", 1)[-1].lower()
+            return DocLayout(
+                u, d, R.uuid_for(self.seed, "document", u, d), "indexed", doc.language, "static",
+                ext, n, (), created, created + 20, size, doc,
+            )  # fmt: skip
+        roll = rng.random()
+        if roll < cfg.failed_share:
+            status = "failed"
+        elif roll < cfg.failed_share + cfg.pending_share:
+            status = PENDING_STATUSES[rng.randrange(len(PENDING_STATUSES))]
+        else:
+            status = "indexed"
+        langs = list(cfg.languages)
+        lang = rng.choices(langs, weights=[cfg.languages[x] for x in langs])[0]
+        from .generate.text import TOPICS
+
+        topic = TOPICS[rng.randrange(len(TOPICS))]
+        ext = rng.choices(EXTENSIONS, cum_weights=_EXT_CUM)[0]
+        n = min(cfg.max_chunks, max(cfg.min_chunks, R.poisson(rng, cfg.chunk_lambda)))
+        # Randomised rounding keeps the boilerplate share close to the target even in small seeds.
+        want = n * cfg.boilerplate_share
+        k = min(n - 1, int(want) + (rng.random() < want - int(want)))
+        boiler = tuple(rng.sample(range(BOILERPLATE_POOL), k)) if k > 0 else ()
+        _, _, per_chunk, sigma = FILE_TYPES[ext]
+        size = max(200, int(n * per_chunk * (2.718281828 ** rng.gauss(0, sigma))))
+        if status == "indexed":
+            updated = created + 5 + int(rng.random() * 8 * n)
+        elif status == "failed":
+            updated = created + 2 + int(rng.random() * 30)
+        else:
+            updated = created
+        return DocLayout(
+            u, d, R.uuid_for(self.seed, "document", u, d), status, lang, topic, ext,
+            n if status == "indexed" else 0, boiler if status == "indexed" else (),
+            created, updated, size,
+        )  # fmt: skip
+
+    def layouts(self, u: int) -> list[DocLayout]:
+        return [self.layout(u, d) for d in range(self.doc_count(u))]
+
+    # ids of chunks, derivable without text: what chat sources and shards rely on
+    def body_chunk_id(self, u: int, d: int, ord_: int) -> str:
+        return R.uuid_for(self.seed, "chunk", u, d, ord_)
+
+    def boilerplate_chunk_id(self, u: int, lang: str, b: int) -> str:
+        return R.uuid_for(self.seed, "boilerplate", u, lang, b)
+
+    def parent_chunk_id(self, u: int, d: int, section: int) -> str:
+        return R.uuid_for(self.seed, "parent", u, d, section)
+
+    def session_count(self, u: int) -> int:
+        return self.config.sessions_per_user
+
+    def expected_counts(self) -> dict[str, int]:
+        """Rows in users, documents, sessions and turns (the chunk tables depend on text)."""
+        docs = sum(self.doc_count(u) for u in range(self.num_users))
+        sessions = sum(self.session_count(u) for u in range(self.num_users))
+        return {
+            "users": self.num_users,
+            "documents": docs,
+            "chat_sessions": sessions,
+            "chat_turns": sessions * self.config.turns_per_session,
+        }
+
+
+def split_static(content: str, chunk_tokens: int) -> list[str]:
+    """Split a static document at paragraph boundaries into chunks of about chunk_tokens."""
+    from .generate.text import estimate_tokens
+
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+    for para in (p.strip() for p in content.split("\n\n")):
+        if not para:
+            continue
+        current.append(para)
+        size += estimate_tokens(para)
+        if size >= chunk_tokens:
+            chunks.append("\n\n".join(current))
+            current, size = [], 0
+    if current:
+        chunks.append("\n\n".join(current))
+    return chunks or [content]
+
+
+def text_hash(text: str) -> str:
+    return sha256(text.encode()).hexdigest()
