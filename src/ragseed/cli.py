@@ -56,36 +56,59 @@ def _build(flags: dict[str, Any], config_file: Path | None) -> Any:
 @app.command()
 def seed(
     env: Env = None,
-    profile: Annotated[str | None, typer.Option(
-        help="testing, development, demo or large (default: chosen by the environment).",
-        show_default=False)] = None,
-    num_users: Annotated[int | None, typer.Option(help="Users (tenants) in all.",
-                                                  show_default=False)] = None,
-    num_docs: Annotated[int | None, typer.Option(help="Documents per user.",
-                                                 show_default=False)] = None,
-    min_chunks: Annotated[int | None, typer.Option(help="Fewest chunks per document.",
-                                                   show_default=False)] = None,
-    max_chunks: Annotated[int | None, typer.Option(help="Most chunks per document.",
-                                                   show_default=False)] = None,
-    sessions: Annotated[int | None, typer.Option(help="Chat sessions per user.",
-                                                 show_default=False)] = None,
-    turns: Annotated[int | None, typer.Option(help="Turns per chat session.",
-                                              show_default=False)] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Random seed (default 20240607).",
-                                             show_default=False)] = None,
-    languages: Annotated[str | None, typer.Option(
-        help="Document language mix, e.g. en=0.8,ar=0.2.", show_default=False)] = None,
-    reset: Annotated[bool, typer.Option("--reset", help="Empty the RAG tables first, in the "
-                                        "same transaction.")] = False,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            help="testing, development, demo or large (default: chosen by the environment).",
+            show_default=False,
+        ),
+    ] = None,
+    num_users: Annotated[
+        int | None, typer.Option(help="Users (tenants) in all.", show_default=False)
+    ] = None,
+    num_docs: Annotated[
+        int | None, typer.Option(help="Documents per user.", show_default=False)
+    ] = None,
+    min_chunks: Annotated[
+        int | None, typer.Option(help="Fewest chunks per document.", show_default=False)
+    ] = None,
+    max_chunks: Annotated[
+        int | None, typer.Option(help="Most chunks per document.", show_default=False)
+    ] = None,
+    sessions: Annotated[
+        int | None, typer.Option(help="Chat sessions per user.", show_default=False)
+    ] = None,
+    turns: Annotated[
+        int | None, typer.Option(help="Turns per chat session.", show_default=False)
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", help="Random seed (default 20240607).", show_default=False),
+    ] = None,
+    languages: Annotated[
+        str | None,
+        typer.Option(help="Document language mix, e.g. en=0.8,ar=0.2.", show_default=False),
+    ] = None,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Empty the RAG tables first, in the same transaction.")
+    ] = False,
     database_url: DbUrl = None,
     config: ConfigFile = None,
-    static_dir: Annotated[Path | None, typer.Option(
-        help="Folder with your own users.json and documents.json.", show_default=False)] = None,
-    no_static: Annotated[bool, typer.Option("--no-static",
-                                            help="Only programmatic data.")] = False,
-    graph: Annotated[bool | None, typer.Option(
-        "--graph/--no-graph", help="Seed graph_triplets (default: when the table exists).",
-        show_default=False)] = None,
+    static_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder with your own users.json and documents.json.", show_default=False
+        ),
+    ] = None,
+    no_static: Annotated[bool, typer.Option("--no-static", help="Only programmatic data.")] = False,
+    graph: Annotated[
+        bool | None,
+        typer.Option(
+            "--graph/--no-graph",
+            help="Seed graph_triplets (default: when the table exists).",
+            show_default=False,
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
 ) -> None:
     """Seed the database (creating the tables when they are missing)."""
@@ -188,8 +211,9 @@ def init(
     env: Env = None,
     database_url: DbUrl = None,
     config: ConfigFile = None,
-    graph: Annotated[bool | None, typer.Option("--graph/--no-graph",
-                                               help="Also create graph_triplets.")] = None,
+    graph: Annotated[
+        bool | None, typer.Option("--graph/--no-graph", help="Also create graph_triplets.")
+    ] = None,
 ) -> None:
     """Create the RAG tables that are missing (nothing else is changed)."""
     from . import commands
@@ -211,7 +235,24 @@ def reset(
 
     result = commands.reset(_build({"environment": env, "database_url": database_url}, config))
     total = sum(result.deleted.values())
-    _console().print(f"{result.database}: deleted {total:,} rows from {len(result.deleted)} tables.")
+    _console().print(
+        f"{result.database}: deleted {total:,} rows from {len(result.deleted)} tables."
+    )
+
+
+@app.command()
+def migrate(
+    env: Env = None,
+    database_url: DbUrl = None,
+    config: ConfigFile = None,
+    revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
+) -> None:
+    """Create the tables through ragseed's Alembic migrations instead of `init`."""
+    from . import commands
+
+    cfg = _build({"environment": env, "database_url": database_url}, config)
+    result = commands.migrate(cfg, revision)
+    _console().print(f"{result.database}: migrated to {result.revision}.")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -219,23 +260,14 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
-        app(args=args, standalone_mode=False)
+        # Typer handles usage errors itself (exit code 2); ours become one line and exit code 1.
+        app(args=args, prog_name="ragseed")
     except RagseedError as exc:
         if debug:
             raise
         _console(stderr=True).print(f"error: {exc}", markup=False)
         sys.exit(1)
     except Exception as exc:
-        import click
-
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            _console(stderr=True).print("aborted; nothing was written.")
-            sys.exit(130)
         if debug:
             raise
         _console(stderr=True).print(

@@ -83,7 +83,9 @@ def _describe_change(old: dict[str, Any], new: dict[str, Any]) -> str:
     return ", ".join(f"{k} {old.get(k)!r} -> {new.get(k)!r}" for k in keys) or "static data"
 
 
-def seed(config: Config, *, progress: Progress | None = None, graph: bool | None = None) -> SeedResult:
+def seed(
+    config: Config, *, progress: Progress | None = None, graph: bool | None = None
+) -> SeedResult:
     """Seed the database in one transaction. Raises RagseedError subclasses on bad input."""
     from .load import loader_class
     from .stream import iter_blocks
@@ -201,3 +203,23 @@ def reset(config: Config) -> ResetResult:
             tool_version=__version__, started_at=datetime.now(UTC),
         )  # fmt: skip
     return ResetResult(urls.redact(url), before)
+
+
+@dataclass
+class MigrateResult:
+    database: str
+    revision: str
+
+
+def migrate(config: Config, revision: str = "head") -> MigrateResult:
+    """Run ragseed's Alembic migrations (version table ragseed_alembic_version)."""
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
+    url = database_url(config)
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", "ragseed:migrations")
+    with transaction(url) as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+    return MigrateResult(urls.redact(url), revision)

@@ -119,7 +119,9 @@ def parse_languages(text: str) -> dict[str, float]:
         try:
             out[name.strip()] = float(weight) if sep else 1.0
         except ValueError:
-            raise ConfigError(f"bad --languages entry {part!r}: expected e.g. en=0.8,ar=0.2") from None
+            raise ConfigError(
+                f"bad --languages entry {part!r}: expected e.g. en=0.8,ar=0.2"
+            ) from None
     return out
 
 
@@ -174,8 +176,10 @@ def build_config(
     for name, layer in (("config file", file_values), ("environment", env_values), ("flag", flags)):
         sources.update(dict.fromkeys(layer, name))
 
-    environment = flags.get("environment") or env_values.get("environment") or file_values.get(
-        "environment", "development"
+    environment = (
+        flags.get("environment")
+        or env_values.get("environment")
+        or file_values.get("environment", "development")
     )
     if environment == "production":
         raise SafetyError(

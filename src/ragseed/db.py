@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,6 +51,18 @@ def describe_error(exc: BaseException) -> str:
     return text[0] if text else type(orig).__name__
 
 
+def is_driver_error(exc: BaseException) -> bool:
+    """Errors from SQLAlchemy or from the raw drivers the loaders use directly."""
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(exc, DBAPIError | sqlite3.Error):
+        return True
+    psycopg = sys.modules.get("psycopg")
+    return psycopg is not None and isinstance(exc, psycopg.Error)
+
+
 @contextmanager
 def transaction(url: str) -> Iterator[Connection]:
     """One connection and one transaction: commit on success, roll back on any error."""
@@ -67,7 +80,9 @@ def transaction(url: str) -> Iterator[Connection]:
             try:
                 with conn.begin():
                     yield conn
-            except DBAPIError as exc:
+            except Exception as exc:
+                if not is_driver_error(exc):
+                    raise
                 raise DatabaseError(
                     f"database error on {urls.redact(url)}, nothing was written: "
                     f"{describe_error(exc)}"

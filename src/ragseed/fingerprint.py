@@ -14,8 +14,12 @@ _MOD = 1 << 128
 
 
 def row_digest(table: str, row: Row) -> int:
-    text = table + "\x1e" + "\x1f".join(
-        ",".join(v) if isinstance(v, list) else "\x00" if v is None else str(v) for v in row
+    text = (
+        table
+        + "\x1e"
+        + "\x1f".join(
+            ",".join(v) if isinstance(v, list) else "\x00" if v is None else str(v) for v in row
+        )
     )
     return int.from_bytes(blake2b(text.encode(), digest_size=16).digest(), "big")
 

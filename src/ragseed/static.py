@@ -12,11 +12,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal, TypeVar
 
-
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from .errors import ConfigError
-
 
 T = TypeVar("T")
 

@@ -184,7 +184,9 @@ def _context(lay: DocLayout, title: str, i: int | None, text: str) -> str:
     section = T.section_of(text)
     if lay.lang == "ar":
         where = f"القسم الكامل «{section}»" if i is None else f"الجزء {i + 1}"
-        return f"من المستند «{title}»، {where}" + (f"، ضمن قسم «{section}»" if section and i is not None else "")
+        return f"من المستند «{title}»، {where}" + (
+            f"، ضمن قسم «{section}»" if section and i is not None else ""
+        )
     where = "the whole section" if i is None else f"part {i + 1}"
     sec = f" of section '{section}'" if section else ""
     return f"From the document '{title}', {where}{sec}."
@@ -210,7 +212,9 @@ def _chats(
             search = R.lognormal_int(trng, 38, 0.6)
             llm = R.lognormal_int(trng, 1100, 0.55, lo=80)
             completion = T.estimate_tokens(a)
-            at += (0 if t == 0 else 20 + int(trng.expovariate(1 / 90))) + (embed + search + llm) // 1000
+            at += (0 if t == 0 else 20 + int(trng.expovariate(1 / 90))) + (
+                embed + search + llm
+            ) // 1000
             if title is None:
                 title = _title(q)
             rows["chat_turns"].append((

@@ -19,7 +19,10 @@ class PostgresLoader(Loader):
         self.copy(table, cols, data)
 
     def copy(self, table: str, cols: tuple[str, ...], data: bytes) -> None:
-        with self.raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as cp:
+        with (
+            self.raw.cursor() as cur,
+            cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as cp,
+        ):
             cp.write(data)
 
     def reset(self) -> None:

@@ -1,0 +1,100 @@
+"""The CLI as a user runs it: real subprocesses, real databases."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "ENVIRONMENT")}
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, env={**base, "COLUMNS": "200", **(env or {})},
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+def test_seed_creates_the_default_database_and_prints_keys(tmp_path: Path) -> None:
+    res = run("-m", "ragseed", "seed", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "ragseed.db").exists()
+    assert "chunk_store" in res.stdout and "sk_admin_123" in res.stdout
+    again = run("-m", "ragseed", "seed", cwd=tmp_path)
+    assert again.returncode == 0 and "nothing to do" in again.stdout
+
+
+def test_production_is_refused_before_connecting(tmp_path: Path) -> None:
+    for env, args in (({"ENVIRONMENT": "production"}, ()), ({}, ("--env", "production"))):
+        res = run("-m", "ragseed", "seed", *args, cwd=tmp_path, env=env)
+        assert res.returncode != 0
+        lines = res.stderr.strip().splitlines()
+        assert len(lines) == 1 and "production" in lines[0]
+        assert "Traceback" not in res.stderr
+    assert not (tmp_path / "ragseed.db").exists()
+
+
+def test_bad_flag_and_bad_value(tmp_path: Path) -> None:
+    res = run("-m", "ragseed", "seed", "--num-users", "0", cwd=tmp_path)
+    assert res.returncode == 1 and "num_users" in res.stderr and "Traceback" not in res.stderr
+    res = run("-m", "ragseed", "seed", "--bogus", cwd=tmp_path)
+    assert res.returncode == 2 and "--bogus" in res.stderr
+    assert not (tmp_path / "ragseed.db").exists()
+
+
+def test_unreachable_postgres_hides_the_password(tmp_path: Path) -> None:
+    url = "postgresql://alice:s3cr3t-pw@127.0.0.1:1/rag"
+    res = run("-m", "ragseed", "seed", "--database-url", url, cwd=tmp_path)
+    assert res.returncode == 1
+    assert "cannot connect" in res.stderr and "s3cr3t-pw" not in res.stderr + res.stdout
+    assert "Traceback" not in res.stderr
+    debug = run("-m", "ragseed", "--debug", "seed", "--database-url", url, cwd=tmp_path)
+    assert "Traceback" in debug.stderr and "s3cr3t-pw" not in debug.stderr
+
+
+def test_help_lists_the_commands(tmp_path: Path) -> None:
+    res = run("-m", "ragseed", "--help", cwd=tmp_path)
+    for command in ("seed", "init", "reset", "migrate"):
+        assert command in res.stdout
+    res = run("-m", "ragseed", "seed", "--help", cwd=tmp_path)
+    assert "--num-docs" in res.stdout and "--reset" in res.stdout
+
+
+@pytest.mark.parametrize("env", ["development", "testing", "staging"])
+def test_seed_document_script(tmp_path: Path, env: str) -> None:
+    url = f"sqlite:///{tmp_path / 'rag.db'}"
+    script = str(ROOT / "scripts" / "seed_sample_data.py")
+    args = ("--env", env, "--num-users", "5", "--num-docs", "3", "--reset", "--quiet")
+    res = run(script, *args, cwd=tmp_path, env={"DATABASE_URL": url})
+    assert res.returncode == 0, res.stderr
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "rag.db") as conn:
+        assert conn.execute("SELECT count(*) FROM users").fetchone() == (5,)
+        assert conn.execute("SELECT count(*) FROM documents").fetchone() == (15,)
+        keys = [k for (k,) in conn.execute("SELECT api_key FROM users")]
+    assert ("sk_admin_123" in keys) == (env != "staging")
+
+
+def test_reset_command_empties_the_tables(tmp_path: Path) -> None:
+    assert run("-m", "ragseed", "seed", "-q", "--env", "testing", cwd=tmp_path).returncode == 0
+    res = run("-m", "ragseed", "reset", cwd=tmp_path)
+    assert res.returncode == 0 and "deleted" in res.stdout
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "ragseed.db") as conn:
+        assert conn.execute("SELECT count(*) FROM chunk_store").fetchone() == (0,)
+
+
+def test_postgres_via_database_url(tmp_path: Path, pg_url: str) -> None:
+    res = run("-m", "ragseed", "seed", "--env", "testing", cwd=tmp_path,
+              env={"DATABASE_URL": pg_url})  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert not (tmp_path / "ragseed.db").exists()

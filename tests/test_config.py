@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ragseed.config import PROFILES, build_config, parse_languages
+from ragseed.errors import ConfigError, SafetyError
+
+
+def test_defaults_are_the_seed_documents_seed_config() -> None:
+    cfg = build_config({}, environ={})
+    assert (cfg.environment, cfg.profile) == ("development", "development")
+    assert (cfg.num_users, cfg.docs_per_user, cfg.min_chunks, cfg.max_chunks) == (10, 15, 5, 20)
+    assert (cfg.sessions_per_user, cfg.turns_per_session) == (5, 3)
+
+
+def test_environment_picks_the_profile() -> None:
+    cfg = build_config({}, environ={"ENVIRONMENT": "testing"})
+    assert cfg.profile == "testing" and cfg.num_users == PROFILES["testing"]["num_users"]
+
+
+def test_flags_beat_env_beat_file_beat_profile(tmp_path: Path) -> None:
+    file = tmp_path / "seed.toml"
+    file.write_text("num_users = 7\ndocs_per_user = 3\nsessions_per_user = 4\nseed = 1\n")
+    env = {"RAGSEED_NUM_DOCS": "9", "RAGSEED_SESSIONS": "6"}
+    cfg = build_config({"sessions_per_user": 2}, config_file=file, environ=env)
+    assert cfg.num_users == 7  # file beats profile
+    assert cfg.docs_per_user == 9  # env beats file
+    assert cfg.sessions_per_user == 2  # flag beats env
+    assert cfg.max_chunks == 20  # profile fills the rest
+    assert cfg.seed == 1
+
+
+def test_tool_ragseed_table_is_read(tmp_path: Path) -> None:
+    file = tmp_path / "pyproject.toml"
+    file.write_text("[tool.ragseed]\nnum_users = 4\nprofile = 'demo'\n")
+    cfg = build_config({}, config_file=file, environ={})
+    assert (cfg.num_users, cfg.profile, cfg.docs_per_user) == (4, "demo", 20)
+
+
+@pytest.mark.parametrize("how", ["flag", "env"])
+def test_production_is_refused(how: str) -> None:
+    flags = {"environment": "production"} if how == "flag" else {}
+    env = {"ENVIRONMENT": "production"} if how == "env" else {}
+    with pytest.raises(SafetyError, match="production"):
+        build_config(flags, environ=env)
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        ({"num_users": 0}, "num_users .*greater than or equal to 1"),
+        ({"num_users": -5}, "num_users"),
+        ({"min_chunks": 9, "max_chunks": 3}, "min_chunks \\(9\\) is greater than max_chunks"),
+        ({"profile": "huge"}, "unknown profile 'huge'"),
+        ({"environment": "qa"}, "unknown environment 'qa'"),
+        ({"turns_per_session": 0}, "turns_per_session"),
+        ({"languages": {"fr": 1.0}}, "unknown language"),
+    ],
+)
+def test_bad_values_are_named(flags: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        build_config(flags, environ={})
+
+
+def test_bad_env_value_names_its_source() -> None:
+    with pytest.raises(ConfigError, match=r"seed \(from environment\)"):
+        build_config({}, environ={"RAGSEED_SEED": "abc"})
+
+
+def test_unknown_file_key_and_bad_toml(tmp_path: Path) -> None:
+    file = tmp_path / "c.toml"
+    file.write_text("num_user = 3\n")
+    with pytest.raises(ConfigError, match="num_user .*unknown setting"):
+        build_config({}, config_file=file, environ={})
+    file.write_text("num_users = \n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        build_config({}, config_file=file, environ={})
+    with pytest.raises(ConfigError, match="does not exist"):
+        build_config({}, config_file=tmp_path / "missing.toml", environ={})
+
+
+def test_languages() -> None:
+    assert parse_languages("en=0.8,ar=0.2") == {"en": 0.8, "ar": 0.2}
+    cfg = build_config({"languages": {"en": 3, "ar": 1}}, environ={})
+    assert cfg.languages == {"ar": 0.25, "en": 0.75}
+    with pytest.raises(ConfigError, match="bad --languages"):
+        parse_languages("en=lots")
+
+
+@given(
+    users=st.integers(-10, 10**8),
+    mn=st.integers(-3, 50),
+    mx=st.integers(-3, 50),
+    env=st.sampled_from(["development", "testing", "staging", "demo", "production", "qa", ""]),
+)
+def test_config_parser_accepts_exactly_the_valid_inputs(
+    users: int, mn: int, mx: int, env: str
+) -> None:
+    flags = {"num_users": users, "min_chunks": mn, "max_chunks": mx, "environment": env or None}
+    valid = 1 <= users <= 10_000_000 and 1 <= mn <= mx and env != "production" and env != "qa"
+    try:
+        cfg = build_config(flags, environ={})
+    except (ConfigError, SafetyError) as exc:
+        assert not valid, exc
+        assert str(exc) and "\n" not in str(exc)
+    else:
+        assert valid
+        assert (cfg.num_users, cfg.min_chunks, cfg.max_chunks) == (users, mn, mx)
