@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
     from .target import Target
 
+#: pg_advisory_xact_lock key: the first 8 bytes of sha256("ragseed") as a signed bigint
+ADVISORY_KEY = 0x6A2F51D4C3B0E917
+
 #: progress(tenants done, tenants total, rows written so far)
 Progress = Callable[[int, int, int], None]
 
@@ -84,11 +87,15 @@ def _describe_change(old: dict[str, Any], new: dict[str, Any]) -> str:
 
 
 def seed(
-    config: Config, *, progress: Progress | None = None, graph: bool | None = None
+    config: Config,
+    *,
+    progress: Progress | None = None,
+    graph: bool | None = None,
+    gen_workers: int | None = None,
 ) -> SeedResult:
     """Seed the database in one transaction. Raises RagseedError subclasses on bad input."""
+    from . import pipeline
     from .load import loader_class
-    from .stream import iter_blocks
     from .target import inspect_target
 
     started, t0 = datetime.now(UTC), time.perf_counter()
@@ -96,6 +103,7 @@ def seed(
     static = static_data(config)
     result = SeedResult(database=urls.redact(url))
     with transaction(url) as conn:
+        lock(conn)
         target = inspect_target(conn, graph=graph)
         result.created_tables = target.created
         plan = Plan(config, static, target.features)
@@ -129,13 +137,16 @@ def seed(
                 "the RAG tables already hold rows that ragseed did not write. Re-run with --reset "
                 "to empty them first (this deletes those rows)."
             )
+        if config.reset or not _has_rows(conn, tables):
+            loader.prepare_bulk()
         fp = Fingerprint()
         done = written = 0
-        for n_tenants, rows in iter_blocks(plan, range(config.num_users)):
-            loader.write(rows)
-            fp.add({t: rows[t] for t in tables})
-            done += n_tenants
-            written += sum(len(b) for b in rows.values())
+        encoder = loader.encoder()
+        for item in pipeline.run(plan, range(config.num_users), encoder, workers=gen_workers):
+            loader.write_encoded(item.encoded)
+            fp = fp.combine(Fingerprint(item.fingerprint))
+            done += item.tenants
+            written += item.rows
             if progress:
                 progress(done, config.num_users, written)
         loader.finish()
@@ -152,6 +163,16 @@ def seed(
         result.static_users = _static_users(plan)
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def lock(conn: Connection) -> None:
+    """Serialise ragseed runs on one database. SQLite's BEGIN IMMEDIATE already holds the write
+    lock; PostgreSQL gets a transaction-level advisory lock, so a second run waits here and then
+    finds the first one's work in the ledger."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_KEY})
 
 
 def _static_users(plan: Plan) -> list[tuple[str, str]]:

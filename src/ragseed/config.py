@@ -27,8 +27,14 @@ PROFILES: dict[str, dict[str, Any]] = {
         num_users=10, docs_per_user=15, min_chunks=5, max_chunks=20,
         sessions_per_user=5, turns_per_session=3,
     ),
-    "demo": dict(num_users=25, docs_per_user=20, sessions_per_user=8, turns_per_session=4),
-    "large": dict(num_users=10_000, docs_per_user=12, sessions_per_user=5, turns_per_session=3),
+    "demo": dict(
+        num_users=25, docs_per_user=20, sessions_per_user=8, turns_per_session=4,
+        heavy_tenants=1, empty_tenants=1,
+    ),
+    "large": dict(
+        num_users=10_000, docs_per_user=12, sessions_per_user=5, turns_per_session=3,
+        heavy_tenants=10, empty_tenants=100,
+    ),
 }  # fmt: skip
 DEFAULT_PROFILE_FOR_ENV = {"testing": "testing", "demo": "demo"}
 DEFAULT_SEED = 20240607
@@ -47,6 +53,8 @@ ENV_VARS: dict[str, str] = {
     "sessions_per_user": "RAGSEED_SESSIONS",
     "turns_per_session": "RAGSEED_TURNS",
     "static_dir": "RAGSEED_STATIC_DIR",
+    "heavy_tenants": "RAGSEED_HEAVY_TENANTS",
+    "empty_tenants": "RAGSEED_EMPTY_TENANTS",
     "anchor": "RAGSEED_ANCHOR",
 }
 
@@ -73,6 +81,11 @@ class Config(BaseModel):
     pending_share: float = Field(0.04, ge=0, le=1)
     boilerplate_share: float = Field(0.10, ge=0, lt=1)
     keyword_share: float = Field(0.5, ge=0, le=1)
+    heavy_tenants: int = Field(0, ge=0)  # the first generated tenants get heavy_factor x docs
+    heavy_factor: float = Field(8.0, ge=1, le=10_000)
+    empty_tenants: int = Field(0, ge=0)  # the next generated tenants get no documents
+    shared_doc_share: float = Field(0.03, ge=0, le=1)  # documents whose text recurs across tenants
+    same_name_share: float = Field(0.03, ge=0, le=1)  # re-uploads under an existing filename
     languages: dict[str, float] = Field(default_factory=lambda: {"en": 0.8, "ar": 0.2})
     anchor: datetime = DEFAULT_ANCHOR
     static_dir: Path | None = None

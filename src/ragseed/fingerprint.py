@@ -28,9 +28,12 @@ class Fingerprint:
     def __init__(self, value: int = 0) -> None:
         self.value = value
 
-    def add(self, rows: Rows) -> None:
+    def add(self, rows: Rows, *, mask_api_keys: bool = False) -> None:
+        """Add rows. mask_api_keys: leave users.api_key out (staging keys are random)."""
         total = self.value
         for table, batch in rows.items():
+            if table == "users" and mask_api_keys:
+                batch = [(r[0], r[1], "", *r[3:]) for r in batch]
             for row in batch:
                 total += row_digest(table, row)
         self.value = total % _MOD

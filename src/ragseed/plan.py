@@ -36,6 +36,8 @@ CONTENT_TYPE_BY_EXT = {ext: spec[0] for ext, spec in FILE_TYPES.items()}
 #: Each language has this many boilerplate texts (disclaimers, headers). The texts are the same in
 #: every tenant, so the same text exists once per tenant: look-alike content across tenants.
 BOILERPLATE_POOL = 24
+#: Documents with a shared text pick one of this many (per language and topic).
+SHARED_TEXTS = 12
 PENDING_STATUSES = ("queued", "processing", "created")
 HOUR = 3600
 
@@ -64,6 +66,8 @@ class DocLayout:
     updated: int
     size_bytes: int
     static: StaticDocument | None = None
+    shared: int | None = None  # index of a text that recurs across tenants (look-alikes)
+    same_name: bool = False  # re-uploaded under the previous document's filename
 
     @property
     def indexed(self) -> bool:
@@ -100,8 +104,22 @@ class Plan:
             return u * 60  # reference users exist first, a minute apart
         return HOUR + int(R.stream(self.seed, "user.created", u).random() * 30 * 24 * HOUR)
 
+    def tenant_kind(self, u: int) -> str:
+        """'static', 'heavy', 'empty' or 'regular': fixed by index, never by num_users."""
+        s, cfg = self._static_users, self.config
+        if u < s:
+            return "static"
+        if u < s + cfg.heavy_tenants:
+            return "heavy"
+        if u < s + cfg.heavy_tenants + cfg.empty_tenants:
+            return "empty"
+        return "regular"
+
     def doc_count(self, u: int) -> int:
-        return self.config.docs_per_user
+        kind = self.tenant_kind(u)
+        if kind == "heavy":
+            return round(self.config.docs_per_user * self.config.heavy_factor)
+        return 0 if kind == "empty" else self.config.docs_per_user
 
     def static_docs(self, u: int) -> tuple[StaticDocument, ...]:
         if u >= self._static_users:
@@ -135,6 +153,8 @@ class Plan:
         from .generate.text import TOPICS
 
         topic = TOPICS[rng.randrange(len(TOPICS))]
+        shared = rng.randrange(SHARED_TEXTS) if rng.random() < cfg.shared_doc_share else None
+        same_name = d > len(statics) and rng.random() < cfg.same_name_share
         ext = rng.choices(EXTENSIONS, cum_weights=_EXT_CUM)[0]
         n = min(cfg.max_chunks, max(cfg.min_chunks, R.poisson(rng, cfg.chunk_lambda)))
         # Randomised rounding keeps the boilerplate share close to the target even in small seeds.
@@ -152,7 +172,7 @@ class Plan:
         return DocLayout(
             u, d, R.uuid_for(self.seed, "document", u, d), status, lang, topic, ext,
             n if status == "indexed" else 0, boiler if status == "indexed" else (),
-            created, updated, size,
+            created, updated, size, None, shared, same_name,
         )  # fmt: skip
 
     def layouts(self, u: int) -> list[DocLayout]:

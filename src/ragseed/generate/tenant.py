@@ -85,13 +85,19 @@ def document_texts(plan: Plan, lay: DocLayout) -> tuple[str, list[str]]:
 
     if lay.static is not None:
         return lay.static.title, split_static(lay.static.content, plan.config.chunk_tokens)
-    rng = R.stream(plan.seed, "text", lay.u, lay.d)
+    rng = _text_stream(plan, lay)
     title = T.document_title(rng, lay.topic, lay.lang)
     if lay.n_body <= 0:
         return title, []
     return title, T.document_chunks(
         rng, lay.topic, lay.lang, title, lay.n_body, plan.config.chunk_tokens
     )
+
+
+def _text_stream(plan: Plan, lay: DocLayout) -> random.Random:
+    if lay.shared is not None:  # the same text in several tenants: two rows, never one
+        return R.stream(plan.seed, "shared-text", lay.lang, lay.topic, lay.shared)
+    return R.stream(plan.seed, "text", lay.u, lay.d)
 
 
 def boilerplate(plan: Plan, lang: str, b: int) -> str:
@@ -108,11 +114,18 @@ def tenant_rows(plan: Plan, u: int, clock: Clock) -> Rows:
     pool: list[_Chunk] = []  # the tenant's body chunks, for chat sources
     by_doc: list[list[_Chunk]] = []
     feats = plan.features
+    previous: tuple[str, str] = ("", "")  # filename and content type of the previous upload
     for lay in plan.layouts(u):
-        title, bodies = document_texts(plan, lay) if lay.indexed else (
-            T.document_title(R.stream(plan.seed, "text", lay.u, lay.d), _topic(lay), lay.lang), [],
-        )  # fmt: skip
-        rows["documents"].append(_document_row(plan, lay, user_id, title, clock))
+        if lay.indexed:
+            title, bodies = document_texts(plan, lay)
+        else:
+            title, bodies = T.document_title(_text_stream(plan, lay), _topic(lay), lay.lang), []
+        doc_row = _document_row(plan, lay, user_id, title, clock)
+        if lay.same_name and previous[0]:
+            name, ctype = previous
+            doc_row = (*doc_row[:2], name, ctype, f"/uploads/{lay.id}/{name}", *doc_row[5:])
+        previous = (str(doc_row[2]), str(doc_row[3]))
+        rows["documents"].append(doc_row)
         if not lay.indexed:
             by_doc.append([])
             continue

@@ -1,7 +1,13 @@
-"""The loader contract: write FK-ordered blocks of rows inside the caller's transaction."""
+"""The loader contract.
+
+Encoding (rows -> what the database driver takes) is a pure, picklable step that can run in a
+generator process; writing runs in the process that holds the connection, inside the caller's
+transaction. Loaders never commit.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..generate.rows import Rows
@@ -12,9 +18,35 @@ if TYPE_CHECKING:
 
     from ..target import Target
 
+#: table -> encoded rows (COPY bytes for PostgreSQL, parameter tuples for SQLite), in FK order
+Encoded = list[tuple[str, Any, int]]
+
+
+@dataclass(frozen=True)
+class Encoder:
+    """Projects canonical rows onto the target's columns and encodes them. Picklable."""
+
+    target: Target
+
+    def tables(self) -> list[str]:
+        return [t for t in TABLES if t in self.target.columns]
+
+    def encode(self, rows: Rows) -> Encoded:
+        out: Encoded = []
+        for table in self.tables():
+            batch = rows.get(table)
+            if batch:
+                out.append((table, self.encode_table(table, batch), len(batch)))
+        return out
+
+    def encode_table(self, table: str, rows: list[tuple[object, ...]]) -> Any:
+        raise NotImplementedError
+
 
 class Loader:
-    """Writes rows through the DBAPI connection under `conn`. Never commits: the caller does."""
+    """Writes encoded blocks through the DBAPI connection under `conn`."""
+
+    encoder_class: type[Encoder] = Encoder
 
     def __init__(self, conn: Connection, target: Target) -> None:
         self.conn = conn
@@ -22,22 +54,30 @@ class Loader:
         self.raw: Any = conn.connection.driver_connection
         self.written: dict[str, int] = dict.fromkeys(target.columns, 0)
 
+    def encoder(self) -> Encoder:
+        return self.encoder_class(self.target)
+
     def tables(self) -> list[str]:
         return [t for t in TABLES if t in self.target.columns]
 
     def write(self, rows: Rows) -> None:
-        for table in self.tables():
-            batch = rows.get(table)
-            if batch:
-                self.write_table(table, batch)
-                self.written[table] += len(batch)
+        """Encode and write in this process (small seeds, factories)."""
+        self.write_encoded(self.encoder().encode(rows))
 
-    def write_table(self, table: str, rows: list[tuple[object, ...]]) -> None:
+    def write_encoded(self, block: Encoded) -> None:
+        for table, payload, n in block:
+            self.write_table(table, payload)
+            self.written[table] += n
+
+    def write_table(self, table: str, payload: Any) -> None:
         raise NotImplementedError
 
     def reset(self) -> None:
         """Empty every RAG table that exists."""
         raise NotImplementedError
+
+    def prepare_bulk(self) -> None:
+        """Called before the first block when the tables are empty: a chance to defer indexes."""
 
     def finish(self) -> None:
         """Called once after the last block, before commit."""

@@ -1,0 +1,155 @@
+"""Generation overlapped with loading: generator processes feed the process that holds the
+connection through a bounded queue, so the database is the bottleneck and memory stays flat.
+
+Blocks hold whole tenants, so they can be loaded in any order without breaking a foreign key; the
+fingerprint is a sum, so the order does not change it either.
+"""
+
+from __future__ import annotations
+
+import os
+import queue as queue_mod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .fingerprint import Fingerprint
+from .load.base import Encoded, Encoder
+from .plan import Plan
+from .stream import BLOCK_ROWS, iter_blocks
+
+#: Tenants are dealt to generator processes in runs of this many, round-robin.
+DEAL = 32
+#: Below this many expected chunk rows, starting a process costs more than it saves.
+INLINE_BELOW = 40_000
+
+
+@dataclass(frozen=True)
+class Produced:
+    tenants: int
+    rows: int
+    encoded: Encoded
+    fingerprint: int
+
+
+def produce(
+    plan: Plan, tenants: Sequence[int], encoder: Encoder, block_rows: int = BLOCK_ROWS
+) -> Iterator[Produced]:
+    mask = plan.config.environment == "staging"
+    tables = set(encoder.tables())
+    for n, rows in iter_blocks(plan, tenants, block_rows):
+        fp = Fingerprint()
+        fp.add({t: b for t, b in rows.items() if t in tables}, mask_api_keys=mask)
+        total = sum(len(b) for t, b in rows.items() if t in tables)
+        yield Produced(n, total, encoder.encode(rows), fp.value)
+
+
+def deal(tenants: Sequence[int], worker: int, workers: int) -> list[int]:
+    return [u for i, u in enumerate(tenants) if (i // DEAL) % workers == worker]
+
+
+@dataclass(frozen=True)
+class _Done:
+    worker: int
+
+
+@dataclass(frozen=True)
+class _Failed:
+    worker: int
+    error: str
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (even by SIGKILL)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _worker(
+    plan: Plan, tenants: list[int], encoder: Encoder, block_rows: int, worker: int, q: Any
+) -> None:
+    _die_with_parent()
+    parent = os.getppid()
+    try:
+        for item in produce(plan, tenants, encoder, block_rows):
+            while True:
+                try:
+                    q.put(item, timeout=1.0)
+                    break
+                except queue_mod.Full:
+                    if os.getppid() != parent:
+                        return
+        q.put(_Done(worker))
+    except BaseException as exc:  # reported to the parent, which raises it
+        import traceback
+
+        q.put(_Failed(worker, "".join(traceback.format_exception(exc)).strip()))
+
+
+def expected_chunks(plan: Plan, tenants: Sequence[int]) -> float:
+    cfg = plan.config
+    docs = sum(plan.doc_count(u) for u in tenants)
+    return docs * min(cfg.max_chunks, max(cfg.min_chunks, cfg.chunk_lambda))
+
+
+def default_workers(plan: Plan, tenants: Sequence[int]) -> int:
+    if expected_chunks(plan, tenants) < INLINE_BELOW or (os.cpu_count() or 1) < 2:
+        return 0
+    return 1
+
+
+def run(
+    plan: Plan,
+    tenants: Sequence[int],
+    encoder: Encoder,
+    workers: int | None = None,
+    block_rows: int = BLOCK_ROWS,
+) -> Iterator[Produced]:
+    """Yield produced blocks; workers=0 generates in this process."""
+    if workers is None:
+        workers = default_workers(plan, tenants)
+    if workers <= 0:
+        yield from produce(plan, tenants, encoder, block_rows)
+        return
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")  # no fork: the parent holds an open database connection
+    q = ctx.Queue(maxsize=3 * workers)
+    procs = [
+        ctx.Process(
+            target=_worker,
+            args=(plan, deal(tenants, i, workers), encoder, block_rows, i, q),
+            daemon=True,
+        )
+        for i in range(workers)
+    ]
+    for p in procs:
+        p.start()
+    try:
+        running = workers
+        while running:
+            try:
+                item = q.get(timeout=2.0)
+            except queue_mod.Empty:
+                dead = [p for p in procs if not p.is_alive() and p.exitcode not in (0, None)]
+                if dead:
+                    raise RuntimeError(f"a generator process died (exit code {dead[0].exitcode})")
+                continue
+            if isinstance(item, _Done):
+                running -= 1
+            elif isinstance(item, _Failed):
+                raise RuntimeError(f"generator process {item.worker} failed:\n{item.error}")
+            else:
+                yield item
+    finally:
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+        for p in procs:
+            p.join(timeout=5)
+        q.close()
