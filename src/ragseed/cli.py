@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .errors import RagseedError
+from .errors import ConfigError, RagseedError
 
 app = typer.Typer(
     help="Seed a multi-tenant RAG engine's database with realistic, deterministic data.",
@@ -109,9 +109,23 @@ def seed(
             show_default=False,
         ),
     ] = None,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            help="Seed only part K of N (0-based), partitioned by tenant, e.g. 0/4.",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Seed all N shards at once in N processes.", show_default=False),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
 ) -> None:
-    """Seed the database (creating the tables when they are missing)."""
+    """Seed the database (creating the tables when they are missing).
+
+    Running the same command again does nothing; a grown config (more users, documents per user,
+    sessions or turns) adds exactly the missing rows; any other change needs --reset."""
     from . import commands
     from .config import parse_languages
 
@@ -123,16 +137,26 @@ def seed(
         reset=reset or None, use_static=False if no_static else None,
     )  # fmt: skip
     cfg = _build(flags, config)
+    part = _parse_shard(shard)
     out = _console()
+    if workers is not None:
+        if workers < 1 or shard:
+            raise ConfigError("--workers takes a number >= 1 and cannot be combined with --shard")
+        results = commands.seed_workers(cfg, workers, graph=graph)
+        if not quiet:
+            for k, r in enumerate(results):
+                out.print(f"shard {k}/{workers}: {r.reason or f'{sum(r.counts.values()):,} rows'}")
+            out.print(_counts_table(results[-1], totals=True))
+        return
     if quiet:
-        result = commands.seed(cfg, graph=graph)
+        result = commands.seed(cfg, graph=graph, shard=part)
     else:
         with _progress() as (bar, task):
 
             def update(done: int, total: int, rows: int) -> None:
                 bar.update(task, completed=done, total=total, rows=rows)
 
-            result = commands.seed(cfg, progress=update, graph=graph)
+            result = commands.seed(cfg, progress=update, graph=graph, shard=part)
     if quiet:
         return
     if result.skipped:
@@ -183,13 +207,25 @@ def _progress() -> Any:
     return ctx()
 
 
-def _counts_table(result: Any) -> Any:
+def _parse_shard(text: str | None) -> Any:
+    from .commands import FULL, Shard
+
+    if not text:
+        return FULL
+    k, sep, n = text.partition("/")
+    if not (sep and k.strip().isdigit() and n.strip().isdigit()) or not 0 <= int(k) < int(n):
+        raise ConfigError(f"bad --shard {text!r}: expected K/N with 0 <= K < N, e.g. 0/4")
+    return Shard(int(k), int(n))
+
+
+def _counts_table(result: Any, totals: bool = False) -> Any:
     from rich.table import Table
 
-    table = Table(title="Rows written", title_justify="left")
+    title = "Rows in the tables" if totals else f"Rows written ({result.action})"
+    table = Table(title=title, title_justify="left")
     table.add_column("table")
     table.add_column("rows", justify="right")
-    for name, n in result.counts.items():
+    for name, n in (result.totals if totals else result.counts).items():
         table.add_row(name, f"{n:,}")
     return table
 
@@ -238,6 +274,95 @@ def reset(
     _console().print(
         f"{result.database}: deleted {total:,} rows from {len(result.deleted)} tables."
     )
+
+
+@app.command()
+def status(
+    env: Env = None,
+    database_url: DbUrl = None,
+    config: ConfigFile = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show what ragseed has seeded here: the ledger's runs and the rows per table."""
+    import json
+
+    from rich.table import Table
+
+    from . import commands
+
+    result = commands.status(_build({"environment": env, "database_url": database_url}, config))
+    st = result.state
+    head = st.head
+    summary = {
+        "database": result.database,
+        "tables": result.tables,
+        "environment": head.environment if head else None,
+        "production_stamp": st.production,
+        "seed": head.seed if head else None,
+        "profile": head.profile if head else None,
+        "config_hash": head.config_hash if head else None,
+        "shards": f"{len(st.done_shards)}/{st.shard_count}" if head else None,
+        "fingerprint": st.fingerprint() if st.complete else None,
+        "runs": [
+            {"run_id": r.run_id, "kind": r.kind, "status": r.status, "environment": r.environment,
+             "profile": r.profile, "seed": r.seed, "shard": f"{r.shard_index}/{r.shard_count}",
+             "fingerprint": r.fingerprint, "tool_version": r.tool_version,
+             "started_at": r.started_at.isoformat() if r.started_at else None,
+             "finished_at": r.finished_at.isoformat() if r.finished_at else None}
+            for r in result.runs
+        ],
+    }  # fmt: skip
+    out = _console()
+    if as_json:
+        out.print_json(json.dumps(summary))
+        return
+    out.print(f"{result.database}")
+    if head is None:
+        out.print("Not seeded by ragseed (no complete run since the last reset).")
+    else:
+        out.print(
+            f"Seeded as {head.environment} (profile {head.profile}, seed {head.seed}), "
+            f"shards {summary['shards']}, fingerprint {summary['fingerprint'] or 'incomplete'}."
+        )
+    if st.production:
+        out.print("Stamped PRODUCTION: ragseed will not write or reset it.")
+    counts = Table(title="Rows", title_justify="left")
+    counts.add_column("table")
+    counts.add_column("rows", justify="right")
+    for name, n in result.tables.items():
+        counts.add_row(name, f"{n:,}")
+    out.print(counts)
+    runs = Table(title="Recent runs", title_justify="left")
+    for col in ("finished", "kind", "env", "profile", "seed", "shard", "rows", "fingerprint"):
+        runs.add_column(col)
+    for r in result.runs:
+        runs.add_row(
+            f"{r.finished_at:%Y-%m-%d %H:%M:%S}" if r.finished_at else "-", r.kind,
+            r.environment, r.profile, str(r.seed), f"{r.shard_index}/{r.shard_count}",
+            f"{sum(r.counts.values()):,}", r.fingerprint[:12],
+        )  # fmt: skip
+    out.print(runs)
+
+
+@app.command()
+def stamp(
+    environment: Annotated[
+        str, typer.Argument(help="development, testing, staging, demo or production.")
+    ],
+    database_url: DbUrl = None,
+    config: ConfigFile = None,
+) -> None:
+    """Record which environment this database belongs to. A database stamped production is never
+    written or reset by ragseed again."""
+    from . import commands
+    from .config import ENVIRONMENTS
+
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(f"unknown environment {environment!r}: use one of "
+                          f"{', '.join(ENVIRONMENTS)}")  # fmt: skip
+    cfg = _build({"database_url": database_url}, config)
+    where = commands.stamp(cfg, environment)
+    _console().print(f"{where}: stamped {environment}.")
 
 
 @app.command()

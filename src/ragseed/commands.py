@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from . import __version__, ledger, urls
 from .config import Config
 from .db import transaction
-from .errors import LedgerError
+from .errors import LedgerError, SafetyError
 from .fingerprint import Fingerprint
 from .plan import Plan
 from .schema import CORE_TABLES
@@ -42,6 +42,7 @@ class SeedResult:
     created_tables: tuple[str, ...] = ()
     static_users: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    action: str = "seed"  # seed | top-up | nothing
 
 
 def database_url(config: Config) -> str:
@@ -81,9 +82,21 @@ def _has_rows(conn: Connection, tables: list[str]) -> bool:
     return any(conn.execute(text(f"SELECT 1 FROM {t} LIMIT 1")).first() for t in tables)
 
 
-def _describe_change(old: dict[str, Any], new: dict[str, Any]) -> str:
-    keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
-    return ", ".join(f"{k} {old.get(k)!r} -> {new.get(k)!r}" for k in keys) or "static data"
+@dataclass(frozen=True)
+class Shard:
+    """The K-th (from 0) of N disjoint parts of a seed, partitioned by tenant."""
+
+    index: int = 0
+    count: int = 1
+
+    def tenants(self, num_users: int) -> range:
+        return range(self.index, num_users, self.count)
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+
+FULL = Shard()
 
 
 def seed(
@@ -92,9 +105,13 @@ def seed(
     progress: Progress | None = None,
     graph: bool | None = None,
     gen_workers: int | None = None,
+    shard: Shard = FULL,
 ) -> SeedResult:
-    """Seed the database in one transaction. Raises RagseedError subclasses on bad input."""
-    from . import pipeline
+    """Seed the database in one transaction. Raises RagseedError subclasses on bad input.
+
+    Decides from the ledger what to do: a fresh seed, nothing (the same seed is there), a top-up
+    (the config grew), or this shard of a sharded seed.
+    """
     from .load import loader_class
     from .target import inspect_target
 
@@ -102,62 +119,70 @@ def seed(
     url = database_url(config)
     static = static_data(config)
     result = SeedResult(database=urls.redact(url))
+    if shard.count > 1:
+        init(config, graph=graph)  # DDL once, outside the shards' concurrent transactions
     with transaction(url) as conn:
-        lock(conn)
+        lock(conn, shard)
         target = inspect_target(conn, graph=graph)
         result.created_tables = target.created
         plan = Plan(config, static, target.features)
         identity = generation_identity(config, static, target)
         digest = ledger.config_hash(identity)
-        tables = [t for t in target.columns]
+        tables = list(target.columns)
         ledger.ensure(conn)
-        current = ledger.current(conn)
+        state = ledger.state(conn)
+        _check_environment(state, config)
         loader = loader_class(target.dialect)(conn, target)
+        head = state.head if state.runs and _has_rows(conn, ["users"]) else None
+        old_plan: Plan | None = None
+        base = Fingerprint()
         if config.reset:
             loader.reset()
-        elif current is not None and _has_rows(conn, ["users"]):
-            if current.config_hash == digest:
-                result.skipped = True
-                result.reason = (
-                    f"nothing to do: this database already holds this seed "
-                    f"(run {current.run_id[:8]}, fingerprint {current.fingerprint})"
+        elif head is None:
+            if _has_rows(conn, [t for t in CORE_TABLES if t in tables]):
+                raise LedgerError(
+                    "the RAG tables already hold rows that ragseed did not write. Re-run with "
+                    "--reset to empty them first (this deletes those rows)."
                 )
-                result.totals = current.counts
-                result.fingerprint = current.fingerprint
-                result.static_users = _static_users(plan)
-                result.seconds = time.perf_counter() - t0
-                return result
-            raise LedgerError(
-                "this database was seeded with a different configuration ("
-                + _describe_change(current.config, identity)
-                + "). Re-run with --reset to replace the seeded data."
-            )
-        elif _has_rows(conn, [t for t in CORE_TABLES if t in tables]):
-            raise LedgerError(
-                "the RAG tables already hold rows that ragseed did not write. Re-run with --reset "
-                "to empty them first (this deletes those rows)."
-            )
-        if config.reset or not _has_rows(conn, tables):
+        elif head.config_hash == digest:
+            if state.shard_count == 1 or shard.index in state.done_shards:
+                return _nothing_to_do(result, state, plan, t0)
+            if state.shard_count != shard.count:
+                raise LedgerError(
+                    f"this database is being seeded in {state.shard_count} shards, not "
+                    f"{shard.count}: run the missing shards "
+                    f"{_missing(state)} with --shard K/{state.shard_count}"
+                )
+        else:
+            from .topup import check_growth, old_config
+
+            check_growth(head.config, identity)
+            if not state.complete or shard.count > 1:
+                raise LedgerError(
+                    "a top-up needs a complete seed and runs unsharded: finish shards "
+                    f"{_missing(state)} of {state.shard_count} first, or drop --shard"
+                )
+            old_plan = Plan(old_config(head.config, config), static, target.features)
+            base = Fingerprint.from_hex(state.fingerprint())
+            result.action = "top-up"
+        if old_plan is None and shard.count == 1 and not _has_rows(conn, tables):
             loader.prepare_bulk()
-        fp = Fingerprint()
-        done = written = 0
-        encoder = loader.encoder()
-        for item in pipeline.run(plan, range(config.num_users), encoder, workers=gen_workers):
-            loader.write_encoded(item.encoded)
-            fp = fp.combine(Fingerprint(item.fingerprint))
-            done += item.tenants
-            written += item.rows
-            if progress:
-                progress(done, config.num_users, written)
+        tenants = shard.tenants(config.num_users)
+        if old_plan is None:
+            fp = _load(plan, tenants, loader, progress, gen_workers)
+        else:
+            fp = base.combine(_top_up(old_plan, plan, tenants, loader, progress))
         loader.finish()
         result.counts = {t: loader.written.get(t, 0) for t in tables}
-        result.totals = dict(result.counts)
+        result.totals = table_counts(conn, tables)
         result.fingerprint = fp.hex()
         result.run_id = str(uuid.uuid4())
         ledger.record(
             conn, run_id=result.run_id, kind="seed", status="complete",
             environment=config.environment, profile=config.profile, seed=config.seed,
-            config_hash=digest, config=identity, counts=result.totals,
+            shard_index=shard.index, shard_count=shard.count,
+            config_hash=digest, config=identity,
+            counts=result.totals if old_plan is not None or shard.count == 1 else result.counts,
             fingerprint=result.fingerprint, tool_version=__version__, started_at=started,
         )  # fmt: skip
         result.static_users = _static_users(plan)
@@ -165,14 +190,102 @@ def seed(
     return result
 
 
-def lock(conn: Connection) -> None:
+def _load(
+    plan: Plan, tenants: range, loader: Any, progress: Progress | None, gen_workers: int | None
+) -> Fingerprint:
+    from . import pipeline
+
+    fp = Fingerprint()
+    done = written = 0
+    for item in pipeline.run(plan, tenants, loader.encoder(), workers=gen_workers):
+        loader.write_encoded(item.encoded)
+        fp = fp.combine(Fingerprint(item.fingerprint))
+        done += item.tenants
+        written += item.rows
+        if progress:
+            progress(done, len(tenants), written)
+    return fp
+
+
+def _top_up(
+    old: Plan, new: Plan, tenants: range, loader: Any, progress: Progress | None
+) -> Fingerprint:
+    from .stream import clock_for
+    from .topup import PRIMARY_KEYS, deltas
+
+    tables = loader.tables()
+    fp = Fingerprint()
+    done = written = 0
+    for delta in deltas(old, new, tenants, clock_for(new), tables):
+        for table in reversed(tables):
+            if delta.deletes.get(table):
+                loader.delete(table, delta.deletes[table], PRIMARY_KEYS[table])
+        for table in tables:
+            if delta.updates[table]:
+                loader.update(table, delta.updates[table], PRIMARY_KEYS[table])
+        loader.write(delta.inserts)
+        fp = fp.combine(Fingerprint(delta.fingerprint))
+        done += delta.tenants
+        written += delta.rows()
+        if progress:
+            progress(done, len(tenants), written)
+    return fp
+
+
+def _missing(state: ledger.State) -> str:
+    missing = sorted(set(range(state.shard_count)) - state.done_shards)
+    return ", ".join(map(str, missing)) or "none"
+
+
+def _nothing_to_do(result: SeedResult, state: ledger.State, plan: Plan, t0: float) -> SeedResult:
+    head = state.head
+    assert head is not None
+    result.skipped = True
+    result.action = "nothing"
+    if state.complete:
+        result.reason = (
+            f"nothing to do: this database already holds this seed "
+            f"(run {head.run_id[:8]}, fingerprint {state.fingerprint()})"
+        )
+    else:
+        result.reason = (
+            f"nothing to do: this shard is already seeded; shards {_missing(state)} of "
+            f"{state.shard_count} are still missing"
+        )
+    result.totals = state.counts()
+    result.fingerprint = state.fingerprint()
+    result.static_users = _static_users(plan)
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _check_environment(state: ledger.State, config: Config) -> None:
+    if state.production:
+        raise SafetyError(
+            "refusing to touch this database: its ragseed ledger stamps it as production."
+        )
+    head = state.head
+    if head is not None and head.environment != config.environment and not config.reset:
+        raise SafetyError(
+            f"this database was seeded as {head.environment}, not {config.environment}: run "
+            f"with --env {head.environment}, or add --reset to re-seed it as {config.environment}"
+        )
+
+
+def lock(conn: Connection, shard: Shard = FULL) -> None:
     """Serialise ragseed runs on one database. SQLite's BEGIN IMMEDIATE already holds the write
-    lock; PostgreSQL gets a transaction-level advisory lock, so a second run waits here and then
-    finds the first one's work in the ledger."""
+    lock; PostgreSQL gets transaction-level advisory locks, so a second run waits here and then
+    finds the first one's work in the ledger. Different shards of one seed run side by side: they
+    share the database lock and each holds its own shard lock."""
     if conn.dialect.name == "postgresql":
         from sqlalchemy import text
 
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_KEY})
+        if shard.count == 1:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_KEY})
+        else:
+            conn.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": ADVISORY_KEY})
+            conn.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"),
+                         {"a": ADVISORY_KEY & 0x7FFFFFFF, "b": shard.index})  # fmt: skip
 
 
 def _static_users(plan: Plan) -> list[tuple[str, str]]:
@@ -213,6 +326,10 @@ def reset(config: Config) -> ResetResult:
     url = database_url(config)
     with transaction(url) as conn:
         target = inspect_target(conn, create=False)
+        if ledger.state(conn).production:
+            raise SafetyError(
+                "refusing to reset this database: its ragseed ledger stamps it as production."
+            )
         tables = list(target.columns)
         before = table_counts(conn, tables)
         loader_class(target.dialect)(conn, target).reset()
@@ -244,3 +361,60 @@ def migrate(config: Config, revision: str = "head") -> MigrateResult:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
     return MigrateResult(urls.redact(url), revision)
+
+
+@dataclass
+class StatusResult:
+    database: str
+    tables: dict[str, int]
+    runs: list[ledger.Run]
+    state: ledger.State
+
+
+def status(config: Config, limit: int = 10) -> StatusResult:
+    """The ledger's recent runs and what the tables hold now. Writes nothing."""
+    from sqlalchemy import inspect
+
+    from .schema import TABLES
+
+    url = database_url(config)
+    with transaction(url) as conn:
+        existing = set(inspect(conn).get_table_names())
+        counts = table_counts(conn, [t for t in TABLES if t in existing])
+        runs = ledger.history(conn, limit)
+        state = ledger.state(conn)
+        conn.rollback()
+    return StatusResult(urls.redact(url), counts, runs, state)
+
+
+def stamp(config: Config, environment: str) -> str:
+    """Record the environment this database belongs to. Stamping production makes ragseed refuse
+    to write or reset it from then on."""
+    url = database_url(config)
+    with transaction(url) as conn:
+        ledger.ensure(conn)
+        state = ledger.state(conn)
+        if state.production:
+            raise SafetyError("this database is already stamped production; nothing was changed")
+        ledger.record(
+            conn, run_id=str(uuid.uuid4()), kind="stamp", status="complete",
+            environment=environment, profile="", seed=0, config_hash="", config={}, counts={},
+            fingerprint="", tool_version=__version__, started_at=datetime.now(UTC),
+        )  # fmt: skip
+    return urls.redact(url)
+
+
+def _seed_shard(config: Config, shard: Shard, graph: bool | None) -> SeedResult:
+    return seed(config, shard=shard, graph=graph, gen_workers=0)
+
+
+def seed_workers(config: Config, workers: int, *, graph: bool | None = None) -> list[SeedResult]:
+    """Seed all N shards at once in N processes (each shard is its own transaction)."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    init(config, graph=graph)
+    shards = [Shard(k, workers) for k in range(workers)]
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(_seed_shard, config, s, graph) for s in shards]
+        return [f.result() for f in futures]

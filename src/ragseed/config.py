@@ -86,7 +86,9 @@ class Config(BaseModel):
     empty_tenants: int = Field(0, ge=0)  # the next generated tenants get no documents
     shared_doc_share: float = Field(0.03, ge=0, le=1)  # documents whose text recurs across tenants
     same_name_share: float = Field(0.03, ge=0, le=1)  # re-uploads under an existing filename
-    languages: dict[str, float] = Field(default_factory=lambda: {"en": 0.8, "ar": 0.2})
+    languages: dict[str, float] = Field(
+        default_factory=lambda: {"en": 0.8, "ar": 0.2}, validate_default=True
+    )
     anchor: datetime = DEFAULT_ANCHOR
     static_dir: Path | None = None
     use_static: bool = True

@@ -19,11 +19,13 @@ runs = Table(
     LEDGER, _md,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("run_id", String(36), nullable=False),
-    Column("kind", String(16), nullable=False),  # seed | reset
+    Column("kind", String(16), nullable=False),  # seed | reset | stamp
     Column("status", String(16), nullable=False),  # complete | running (parallel loads)
     Column("environment", String(32), nullable=False),
     Column("profile", String(32), nullable=False),
     Column("seed", BigInteger, nullable=False),
+    Column("shard_index", Integer, nullable=False, default=0),
+    Column("shard_count", Integer, nullable=False, default=1),
     Column("config_hash", String(64), nullable=False),
     Column("config", Text, nullable=False),
     Column("counts", Text, nullable=False),
@@ -43,6 +45,8 @@ class Run:
     environment: str
     profile: str
     seed: int
+    shard_index: int
+    shard_count: int
     config_hash: str
     config: dict[str, Any]
     counts: dict[str, int]
@@ -69,21 +73,83 @@ def exists(conn: Connection) -> bool:
 def history(conn: Connection, limit: int = 20) -> list[Run]:
     if not exists(conn):
         return []
-    rows = conn.execute(runs.select().order_by(runs.c.id.desc()).limit(limit)).mappings()
-    out = []
+    rows = conn.execute(runs_table_select().limit(limit)).mappings()
+    return [_run(dict(r)) for r in rows]
+
+
+@dataclass
+class State:
+    """What the tables hold now according to the ledger: the seed runs since the last reset that
+    share the newest run's configuration (one full run, or the shards done so far)."""
+
+    runs: list[Run]
+    production: bool  # stamped production: never write or reset
+
+    @property
+    def head(self) -> Run | None:
+        return self.runs[0] if self.runs else None
+
+    @property
+    def shard_count(self) -> int:
+        return self.runs[0].shard_count if self.runs else 1
+
+    @property
+    def done_shards(self) -> set[int]:
+        return {r.shard_index for r in self.runs}
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.runs) and len(self.done_shards) == self.shard_count
+
+    def fingerprint(self) -> str:
+        from .fingerprint import Fingerprint
+
+        total = Fingerprint()
+        for run in self.runs:
+            total = total.combine(Fingerprint.from_hex(run.fingerprint))
+        return total.hex()
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for run in self.runs:
+            for table, n in run.counts.items():
+                out[table] = out.get(table, 0) + n
+        return out
+
+
+def state(conn: Connection) -> State:
+    runs: list[Run] = []
+    production = False
+    if not exists(conn):
+        return State([], False)
+    rows = conn.execute(runs_table_select()).mappings()
+    head: Run | None = None
+    stopped = False
     for r in rows:
-        d = dict(r)
-        d["config"], d["counts"] = json.loads(d["config"]), json.loads(d["counts"])
-        out.append(Run(**d))
-    return out
+        run = _run(dict(r))
+        production = production or run.environment == "production"
+        if stopped or run.status != "complete" or run.kind == "stamp":
+            continue
+        if run.kind == "reset":
+            stopped = True
+            continue
+        if head is None:
+            head = run
+        if run.config_hash != head.config_hash or run.shard_count != head.shard_count:
+            stopped = True  # older runs were superseded by a top-up, which records full totals
+            continue
+        if run.shard_index not in {x.shard_index for x in runs}:
+            runs.append(run)
+    return State(runs, production)
 
 
-def current(conn: Connection) -> Run | None:
-    """The run that describes what the tables hold now: the newest complete one."""
-    for run in history(conn, limit=50):
-        if run.status == "complete":
-            return run
-    return None
+def runs_table_select() -> Any:
+    return runs.select().order_by(runs.c.id.desc())
+
+
+def _run(d: dict[str, Any]) -> Run:
+    d["config"], d["counts"] = json.loads(d["config"]), json.loads(d["counts"])
+    return Run(**d)
 
 
 def record(conn: Connection, **values: Any) -> None:
@@ -91,4 +157,6 @@ def record(conn: Connection, **values: Any) -> None:
     values["config"] = json.dumps(values["config"], sort_keys=True)
     values["counts"] = json.dumps(values["counts"], sort_keys=True)
     values.setdefault("finished_at", datetime.now(UTC))
+    values.setdefault("shard_index", 0)
+    values.setdefault("shard_count", 1)
     conn.execute(runs.insert().values(**values))

@@ -148,7 +148,7 @@ class Plan:
             status = PENDING_STATUSES[rng.randrange(len(PENDING_STATUSES))]
         else:
             status = "indexed"
-        langs = list(cfg.languages)
+        langs = sorted(cfg.languages)  # never the dict's order: configs from JSON reorder keys
         lang = rng.choices(langs, weights=[cfg.languages[x] for x in langs])[0]
         from .generate.text import TOPICS
 

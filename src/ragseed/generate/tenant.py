@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .. import rng as R
 from ..plan import BOILERPLATE_POOL, CONTENT_TYPE_BY_EXT, DocLayout, Plan, text_hash
@@ -100,9 +101,10 @@ def _text_stream(plan: Plan, lay: DocLayout) -> random.Random:
     return R.stream(plan.seed, "text", lay.u, lay.d)
 
 
-def boilerplate(plan: Plan, lang: str, b: int) -> str:
+@lru_cache(maxsize=1024)
+def boilerplate(seed: int, lang: str, b: int) -> str:
     # Keyed without the tenant: the same notice recurs in every tenant (look-alike content).
-    return T.boilerplate_text(R.stream(plan.seed, "boilerplate", lang, b), lang)
+    return T.boilerplate_text(R.stream(seed, "boilerplate", lang, b), lang)
 
 
 def tenant_rows(plan: Plan, u: int, clock: Clock) -> Rows:
@@ -110,10 +112,20 @@ def tenant_rows(plan: Plan, u: int, clock: Clock) -> Rows:
     user = user_row(plan, u, clock)
     user_id = str(user[0])
     rows["users"].append(user)
-    seen_boiler: set[tuple[str, int]] = set()
     pool: list[_Chunk] = []  # the tenant's body chunks, for chat sources
     by_doc: list[list[_Chunk]] = []
     feats = plan.features
+    stored: dict[str, str] = {}  # chunk_hash -> id: the engine stores a text once per tenant
+
+    def store(cid: str, text: str, parent: str | None, ctx: str | None, ts: str) -> str:
+        digest = text_hash(text)
+        known = stored.get(digest)
+        if known is not None:
+            return known
+        stored[digest] = cid
+        rows["chunk_store"].append((cid, user_id, digest, text, parent, ctx, ts))
+        return cid
+
     previous: tuple[str, str] = ("", "")  # filename and content type of the previous upload
     for lay in plan.layouts(u):
         if lay.indexed:
@@ -131,32 +143,28 @@ def tenant_rows(plan: Plan, u: int, clock: Clock) -> Rows:
             continue
         chunk_ts = clock(lay.updated)
         parents = _parents(plan, lay, title, bodies) if feats.parent_id else {}
-        for pid, ptext, _ in parents.values():
-            rows["chunk_store"].append(
-                (pid, user_id, text_hash(ptext), ptext, None,
-                 _context(lay, title, None, ptext) if feats.chunk_context else None, chunk_ts)
-            )  # fmt: skip
+        parent_ids = {
+            sec: store(pid, ptext, None,
+                       _context(lay, title, None, ptext) if feats.chunk_context else None, chunk_ts)
+            for sec, (pid, ptext, _) in parents.items()
+        }  # fmt: skip
         doc_chunks: list[_Chunk] = []
         trng = R.stream(plan.seed, "triplets", u, lay.d)
         sections = _sections(bodies)
         for i, body in enumerate(bodies):
-            cid = plan.body_chunk_id(u, lay.d, i)
-            parent = parents.get(sections[i])
-            pid = parent[0] if parent and i in parent[2] else None
+            sec = sections[i]
+            pid = parent_ids[sec] if sec in parents and i in parents[sec][2] else None
             ctx = _context(lay, title, i, body) if feats.chunk_context else None
-            rows["chunk_store"].append((cid, user_id, text_hash(body), body, pid, ctx, chunk_ts))
+            cid = store(plan.body_chunk_id(u, lay.d, i), body, pid, ctx, chunk_ts)
             rows["document_chunks"].append((lay.id, i, cid))
             doc_chunks.append(_Chunk(cid, body, lay.lang))
             if feats.graph_triplets and trng.random() < 0.35:
                 for s, rel, o in T.triplets_for(trng, body, lay.lang, 2):
                     rows["graph_triplets"].append((user_id, lay.id, cid, s, rel, o, chunk_ts))
         for j, b in enumerate(lay.boilerplate):
-            cid = plan.boilerplate_chunk_id(u, lay.lang, b)
-            if (lay.lang, b) not in seen_boiler:  # stored once per tenant, referenced many times
-                seen_boiler.add((lay.lang, b))
-                text = boilerplate(plan, lay.lang, b)
-                rows["chunk_store"].append((cid, user_id, text_hash(text), text, None, None,
-                                            chunk_ts))  # fmt: skip
+            # Boilerplate recurs across documents: stored once, referenced from each.
+            text = boilerplate(plan.seed, lay.lang, b)
+            cid = store(plan.boilerplate_chunk_id(u, lay.lang, b), text, None, None, chunk_ts)
             rows["document_chunks"].append((lay.id, len(bodies) + j, cid))
         by_doc.append(doc_chunks)
         pool.extend(doc_chunks)

@@ -42,6 +42,10 @@ class Encoder:
     def encode_table(self, table: str, rows: list[tuple[object, ...]]) -> Any:
         raise NotImplementedError
 
+    def params(self, table: str, rows: list[tuple[object, ...]]) -> list[tuple[Any, ...]]:
+        """Rows as driver parameters in the target's column order (for UPDATE)."""
+        raise NotImplementedError
+
 
 class Loader:
     """Writes encoded blocks through the DBAPI connection under `conn`."""
@@ -75,6 +79,27 @@ class Loader:
     def reset(self) -> None:
         """Empty every RAG table that exists."""
         raise NotImplementedError
+
+    placeholder = "?"
+
+    def update(self, table: str, rows: list[tuple[object, ...]], keys: tuple[str, ...]) -> None:
+        """Rewrite rows in place, matched on their primary key columns."""
+        cols = self.target.columns[table]
+        setters = ", ".join(f"{c} = {self.placeholder}" for c in cols if c not in keys)
+        where = " AND ".join(f"{c} = {self.placeholder}" for c in keys)
+        order = [i for i, c in enumerate(cols) if c not in keys] + [cols.index(k) for k in keys]
+        values = [tuple(v[i] for i in order) for v in self.encoder().params(table, rows)]
+        self._executemany(f"UPDATE {table} SET {setters} WHERE {where}", values)
+
+    def delete(self, table: str, keys: list[tuple[object, ...]], columns: tuple[str, ...]) -> None:
+        where = " AND ".join(f"{c} = {self.placeholder}" for c in columns)
+        self._executemany(f"DELETE FROM {table} WHERE {where}", keys)
+
+    def _executemany(self, sql: str, values: list[tuple[Any, ...]]) -> None:
+        if values:
+            cur = self.raw.cursor()
+            cur.executemany(sql, values)
+            cur.close()
 
     def prepare_bulk(self) -> None:
         """Called before the first block when the tables are empty: a chance to defer indexes."""

@@ -10,10 +10,11 @@ Nothing is dropped when a table outside the RAG set references ours (we would ha
 
 from __future__ import annotations
 
+import json
 from operator import itemgetter
 from typing import Any
 
-from ..generate.rows import Row
+from ..generate.rows import TIMESTAMP_COLUMNS, Row
 from .base import Encoder, Loader
 from .copyfmt import column_encoders, encode_rows
 
@@ -28,9 +29,21 @@ class PostgresEncoder(Encoder):
         return encode_rows(projected, column_encoders(self.target.columns[table],
                                                       self.target.list_format))  # fmt: skip
 
+    def params(self, table: str, rows: list[Row]) -> list[tuple[Any, ...]]:
+        cols = self.target.columns[table]
+        proj = self.target.projection(table)
+        fix = [
+            (lambda v: None if v is None else f"{v}+00") if c in TIMESTAMP_COLUMNS
+            else (lambda v: json.dumps(v)) if c == "sources" and self.target.list_format == "json"
+            else (lambda v: v)
+            for c in cols
+        ]  # fmt: skip
+        return [tuple(f(r[i]) for f, i in zip(fix, proj, strict=True)) for r in rows]
+
 
 class PostgresLoader(Loader):
     encoder_class = PostgresEncoder
+    placeholder = "%s"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

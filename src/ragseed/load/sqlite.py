@@ -21,6 +21,9 @@ class SqliteEncoder(Encoder):
             values = [(*v[:i], json.dumps(v[i]), *v[i + 1 :]) for v in values]
         return values
 
+    def params(self, table: str, rows: list[Row]) -> list[tuple[Any, ...]]:
+        return self.encode_table(table, rows)
+
 
 class SqliteLoader(Loader):
     encoder_class = SqliteEncoder

@@ -1,0 +1,125 @@
+"""Growing a seed: the rows a bigger config has that the seeded one lacks.
+
+A tenant's rows are a pure function of (seed, config, tenant), so the difference between two
+configs is computed tenant by tenant: new tenants are inserted whole; an existing tenant is
+generated under both configs and compared row by row on primary keys. The result is, by
+construction, the bigger config seeded from scratch. (Chat history depends on a tenant's
+documents, so when a tenant gains documents some of its turns change: those are updated.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .config import Config
+from .errors import LedgerError
+from .fingerprint import row_digest
+from .generate.rows import COLUMNS, Clock, Row, Rows, empty_rows
+from .generate.tenant import tenant_rows
+from .plan import Plan
+
+#: settings a top-up may raise; any other change needs --reset
+GROWTH = ("num_users", "docs_per_user", "sessions_per_user", "turns_per_session")
+PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
+    "users": ("id",),
+    "documents": ("id",),
+    "chunk_store": ("id",),
+    "document_chunks": ("document_id", "ord"),
+    "chat_sessions": ("id",),
+    "chat_turns": ("id",),
+    "graph_triplets": ("document_id", "chunk_id", "subject", "relation", "obj"),
+}
+_MOD = 1 << 128
+
+
+def check_growth(old: dict[str, Any], new: dict[str, Any]) -> None:
+    """Raise LedgerError unless `new` only raises growth settings of `old`."""
+    changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+    fixed = [k for k in changed if k not in GROWTH]
+    shrunk = [k for k in changed if k in GROWTH and new[k] < old[k]]
+    if fixed or shrunk:
+        what = ", ".join(f"{k} {old.get(k)!r} -> {new.get(k)!r}" for k in fixed + shrunk)
+        why = "changed" if fixed else "shrunk"
+        raise LedgerError(
+            f"this database was seeded with a different configuration ({what}: {why}). "
+            "Only num_users, docs_per_user, sessions_per_user and turns_per_session can grow "
+            "in place. Re-run with --reset to replace the seeded data."
+        )
+
+
+def old_config(identity: dict[str, Any], new: Config) -> Config:
+    fields = {k: v for k, v in identity.items() if k in Config.model_fields}
+    return Config(**{**fields, "environment": new.environment, "profile": new.profile})
+
+
+def _key(table: str, row: Row) -> tuple[object, ...]:
+    cols = COLUMNS[table]
+    return tuple(row[cols.index(c)] for c in PRIMARY_KEYS[table])
+
+
+@dataclass
+class Delta:
+    inserts: Rows = field(default_factory=empty_rows)
+    updates: Rows = field(default_factory=empty_rows)
+    deletes: dict[str, list[tuple[object, ...]]] = field(default_factory=dict)
+    fingerprint: int = 0  # to add to the seeded fingerprint (mod 2**128)
+    tenants: int = 0
+
+    def rows(self) -> int:
+        return sum(map(len, self.inserts.values())) + sum(map(len, self.updates.values()))
+
+
+def _diff(old: Rows, new: Rows, tables: Sequence[str], mask: bool, delta: Delta) -> None:
+    fp = delta.fingerprint
+    for table in tables:
+        if table == "users":  # user rows never depend on growth (and staging keys are random)
+            continue
+        before = {_key(table, r): r for r in old[table]}
+        for row in new[table]:
+            prev = before.pop(_key(table, row), None)
+            if prev is None:
+                delta.inserts[table].append(row)
+                fp += row_digest(table, row)
+            elif prev != row:
+                delta.updates[table].append(row)
+                fp += row_digest(table, row) - row_digest(table, prev)
+        for key, prev in before.items():
+            delta.deletes.setdefault(table, []).append(key)
+            fp -= row_digest(table, prev)
+    delta.fingerprint = fp % _MOD
+
+
+def deltas(
+    old: Plan, new: Plan, tenants: Sequence[int], clock: Clock, tables: Sequence[str],
+    block: int = 64,
+) -> Iterator[Delta]:  # fmt: skip
+    """Deltas for groups of `block` tenants."""
+    from .fingerprint import Fingerprint
+
+    mask = new.config.environment == "staging"
+    delta = Delta()
+    for u in tenants:
+        grows = u >= old.num_users
+        unchanged = not grows and (
+            old.doc_count(u) == new.doc_count(u)
+            and old.session_count(u) == new.session_count(u)
+            and old.config.turns_per_session == new.config.turns_per_session
+        )
+        if not unchanged:
+            fresh = tenant_rows(new, u, clock)
+            if grows:
+                part = Fingerprint()
+                part.add({t: fresh[t] for t in tables}, mask_api_keys=mask)
+                for t in tables:
+                    delta.inserts[t].extend(fresh[t])
+                delta.fingerprint = (delta.fingerprint + part.value) % _MOD
+            else:
+                _diff(tenant_rows(old, u, clock), fresh, tables, mask, delta)
+        delta.tenants += 1
+        if delta.tenants >= block:
+            yield delta
+            delta = Delta()
+    if delta.tenants:
+        yield delta

@@ -1,0 +1,135 @@
+"""The ledger: idempotency, top-ups equal to seeding from scratch, exact shards, stamps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ragseed import commands
+from ragseed.commands import Shard
+from ragseed.errors import LedgerError, SafetyError
+
+from .conftest import make_config
+from .dbutil import dump, scalar
+
+SMALL = dict(num_users=4, docs_per_user=3, sessions_per_user=2, turns_per_session=2)
+
+
+def _fresh_url(db_url: str, tmp_path: Path, pg_server_url: str | None = None) -> str:
+    return f"sqlite:///{tmp_path / 'fresh.db'}"
+
+
+@pytest.mark.parametrize(
+    "grow",
+    [
+        {"num_users": 7},
+        {"docs_per_user": 6},
+        {"sessions_per_user": 4, "turns_per_session": 3},
+        {"num_users": 6, "docs_per_user": 5, "sessions_per_user": 3},
+    ],
+    ids=["users", "docs", "chats", "all"],
+)
+def test_top_up_equals_seeding_the_bigger_config(db_url: str, tmp_path: Path, grow: dict) -> None:
+    commands.seed(make_config(db_url, **SMALL))
+    big = {**SMALL, **grow}
+    result = commands.seed(make_config(db_url, **big))
+    assert result.action == "top-up"
+    scratch_url = f"sqlite:///{tmp_path / 'scratch.db'}"
+    scratch = commands.seed(make_config(scratch_url, **big))
+    assert result.fingerprint == scratch.fingerprint
+    assert dump(db_url) == dump(scratch_url)
+    again = commands.seed(make_config(db_url, **big))
+    assert again.skipped and again.fingerprint == scratch.fingerprint
+
+
+def test_adding_users_only_inserts_rows(sqlite_url: str) -> None:
+    commands.seed(make_config(sqlite_url, **SMALL))
+    before = dump(sqlite_url)
+    commands.seed(make_config(sqlite_url, **{**SMALL, "num_users": 6}))
+    after = dump(sqlite_url)
+    for table, rows in before.items():
+        assert set(map(repr, rows)) <= set(map(repr, after[table])), table
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"num_users": 2}, "num_users 4 -> 2: shrunk"),
+        ({"seed": 99}, "seed .* -> 99: changed"),
+        ({"min_chunks": 6}, "min_chunks 5 -> 6: changed"),
+    ],
+)
+def test_shrinking_or_changing_is_refused(db_url: str, change: dict, message: str) -> None:
+    commands.seed(make_config(db_url, **SMALL))
+    before = dump(db_url)
+    with pytest.raises(LedgerError, match=message + ".*--reset"):
+        commands.seed(make_config(db_url, **{**SMALL, **change}))
+    assert dump(db_url) == before
+
+
+def test_shards_together_equal_one_full_run(db_url: str, tmp_path: Path) -> None:
+    cfg = make_config(db_url, **{**SMALL, "num_users": 7})
+    parts = [commands.seed(cfg, shard=Shard(k, 3)) for k in (2, 0, 1)]
+    assert all(p.counts["users"] > 0 for p in parts)
+    again = commands.seed(cfg, shard=Shard(1, 3))
+    assert again.skipped
+    full_url = f"sqlite:///{tmp_path / 'full.db'}"
+    full = commands.seed(make_config(full_url, **{**SMALL, "num_users": 7}))
+    assert dump(db_url) == dump(full_url)
+    assert commands.status(cfg).state.fingerprint() == full.fingerprint
+    # the whole seed is there now: an unsharded run has nothing to do
+    assert commands.seed(cfg).skipped
+
+
+def test_missing_shards_are_named(sqlite_url: str) -> None:
+    cfg = make_config(sqlite_url, **SMALL)
+    commands.seed(cfg, shard=Shard(0, 3))
+    with pytest.raises(LedgerError, match="finish shards 1, 2 of 3"):
+        commands.seed(make_config(sqlite_url, **{**SMALL, "num_users": 9}))
+    with pytest.raises(LedgerError, match="in 3 shards, not 2"):
+        commands.seed(cfg, shard=Shard(1, 2))
+
+
+def test_workers_run_all_shards(db_url: str, tmp_path: Path) -> None:
+    cfg = make_config(db_url, **SMALL)
+    results = commands.seed_workers(cfg, 2)
+    assert len(results) == 2
+    full_url = f"sqlite:///{tmp_path / 'full.db'}"
+    commands.seed(make_config(full_url, **SMALL))
+    assert dump(db_url) == dump(full_url)
+
+
+def test_a_no_op_answers_fast_without_generating(db_url: str) -> None:
+    cfg = make_config(db_url, num_users=60, docs_per_user=10)
+    commands.seed(cfg)
+    result = commands.seed(cfg)
+    assert result.skipped and result.seconds < 1.0
+
+
+def test_environment_is_stamped_and_checked(db_url: str) -> None:
+    commands.seed(make_config(db_url, **SMALL))
+    assert scalar(db_url, "SELECT environment FROM ragseed_runs ORDER BY id DESC LIMIT 1") == (
+        "testing"
+    )
+    with pytest.raises(SafetyError, match="seeded as testing, not development"):
+        commands.seed(make_config(db_url, environment="development", **SMALL))
+
+
+def test_production_stamp_blocks_seed_and_reset(db_url: str) -> None:
+    commands.seed(make_config(db_url, **SMALL))
+    commands.stamp(make_config(db_url), "production")
+    before = dump(db_url)
+    with pytest.raises(SafetyError, match="production"):
+        commands.seed(make_config(db_url, **SMALL, reset=True))
+    with pytest.raises(SafetyError, match="production"):
+        commands.reset(make_config(db_url))
+    assert dump(db_url) == before
+
+
+def test_status_reports_runs(sqlite_url: str) -> None:
+    commands.seed(make_config(sqlite_url, **SMALL))
+    st = commands.status(make_config(sqlite_url))
+    assert st.tables["users"] == 4
+    assert st.runs[0].kind == "seed" and st.state.complete
+    assert st.runs[0].counts["users"] == 4
