@@ -400,3 +400,7 @@ def main(argv: list[str] | None = None) -> None:
             markup=False,
         )
         sys.exit(1)
+
+
+# Commands that live in their own modules register themselves on `app` when imported.
+from . import cli_eval as _cli_eval  # noqa: E402,F401

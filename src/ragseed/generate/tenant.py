@@ -246,24 +246,52 @@ def _chats(
         rows["chat_sessions"].append((sid, user_id, title, clock(session_at)))
 
 
+@dataclass(frozen=True)
+class TurnPick:
+    """What a turn is about, decided before any text: recomputable from layouts alone."""
+
+    form: str  # "keyword" or "natural"
+    doc: int  # index among the tenant's documents that have chunks; -1 when there are none
+    ord: int
+    n_relevant: int  # the first n_relevant sources are the chunks the question was asked about
+
+
+def pick_turn(rng: random.Random, keyword_share: float, sizes: list[int]) -> TurnPick:
+    form = "keyword" if rng.random() < keyword_share else "natural"
+    if not sizes:
+        return TurnPick(form, -1, -1, 0)
+    doc = rng.randrange(len(sizes))
+    i = rng.randrange(sizes[doc])
+    both = i + 1 < sizes[doc] and rng.random() < 0.3
+    return TurnPick(form, doc, i, 2 if both else 1)
+
+
+def chat_truth(plan: Plan, u: int) -> dict[tuple[int, int], TurnPick]:
+    """Every turn's pick for tenant u, by (session, turn), without generating any text."""
+    sizes = [lay.n_body for lay in plan.layouts(u) if lay.indexed and lay.n_body > 0]
+    cfg = plan.config
+    return {
+        (s, t): pick_turn(R.stream(plan.seed, "turn", u, s, t), cfg.keyword_share, sizes)
+        for s in range(plan.session_count(u))
+        for t in range(cfg.turns_per_session)
+    }
+
+
 def _turn(
     keyword_share: float, k: int, rng: random.Random, docs: list[list[_Chunk]], pool: list[_Chunk]
 ) -> tuple[str, str, list[str], int]:
-    form = "keyword" if rng.random() < keyword_share else "natural"
-    if not docs:
+    pick = pick_turn(rng, keyword_share, [len(c) for c in docs])
+    if pick.doc < 0:
         lang = "en"
         topic = T.TOPICS[rng.randrange(len(T.TOPICS))]
         q = T.document_title(rng, topic, lang)
-        q = q.lower() if form == "keyword" else q + "?"
+        q = q.lower() if pick.form == "keyword" else q + "?"
         return q, NO_CONTEXT_ANSWER[lang], [], 0
-    chunks = docs[rng.randrange(len(docs))]
-    i = rng.randrange(len(chunks))
-    relevant = [chunks[i]]
-    if i + 1 < len(chunks) and rng.random() < 0.3:
-        relevant.append(chunks[i + 1])
+    chunks = docs[pick.doc]
+    relevant = chunks[pick.ord : pick.ord + pick.n_relevant]
     lang = relevant[0].lang
     texts = [c.text for c in relevant]
-    q = T.question_for(rng, texts, lang, form)
+    q = T.question_for(rng, texts, lang, pick.form)
     a = T.answer_for(rng, q, texts, lang)
     chosen = {c.id for c in relevant}
     distractors: list[_Chunk] = []
