@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,8 @@ def make_engine(url: str) -> Engine:
             if not parent.is_dir():
                 raise DatabaseError(f"cannot create SQLite database {db}: {parent} does not exist")
         engine = create_engine(parsed, poolclass=NullPool)
+        # Another writer (a concurrent ragseed run) is waited for, not failed on.
+        busy_ms = int(os.environ.get("RAGSEED_SQLITE_BUSY_TIMEOUT_MS", "60000"))
 
         # pysqlite's own transaction handling defers BEGIN and commits around DDL; take over so
         # that DDL, reset and load share one transaction, and take the write lock up front.
@@ -34,7 +37,7 @@ def make_engine(url: str) -> Engine:
         def _connect(dbapi_conn: Any, _record: Any) -> None:
             dbapi_conn.isolation_level = None
             dbapi_conn.execute("PRAGMA foreign_keys = ON")
-            dbapi_conn.execute("PRAGMA busy_timeout = 30000")
+            dbapi_conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Connection) -> None:
