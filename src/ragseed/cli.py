@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Annotated, Any
 
 import typer
@@ -120,6 +121,14 @@ def seed(
         int | None,
         typer.Option(help="Seed all N shards at once in N processes.", show_default=False),
     ] = None,
+    parallel: Annotated[
+        int | None,
+        typer.Option(
+            help="PostgreSQL only: load into empty tables with N server backends at once. Not one "
+            "transaction: on failure the tables are left empty (see the README).",
+            show_default=False,
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
 ) -> None:
     """Seed the database (creating the tables when they are missing).
@@ -139,6 +148,16 @@ def seed(
     cfg = _build(flags, config)
     part = _parse_shard(shard)
     out = _console()
+    if parallel is not None:
+        from .parallel import seed_parallel
+
+        outcome = seed_parallel(cfg, parallel, graph=graph)
+        if not quiet:
+            out.print(
+                f"Parallel load with {parallel} workers: fingerprint {outcome['fingerprint']}"
+            )
+            out.print(_counts_table(SimpleNamespace(totals=outcome["counts"]), totals=True))
+        return
     if workers is not None:
         if workers < 1 or shard:
             raise ConfigError("--workers takes a number >= 1 and cannot be combined with --shard")

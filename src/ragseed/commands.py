@@ -123,6 +123,7 @@ def seed(
         init(config, graph=graph)  # DDL once, outside the shards' concurrent transactions
     with transaction(url) as conn:
         lock(conn, shard)
+        _recover(conn)
         target = inspect_target(conn, graph=graph)
         result.created_tables = target.created
         plan = Plan(config, static, target.features)
@@ -288,6 +289,14 @@ def lock(conn: Connection, shard: Shard = FULL) -> None:
                          {"a": ADVISORY_KEY & 0x7FFFFFFF, "b": shard.index})  # fmt: skip
 
 
+def _recover(conn: Connection) -> None:
+    """Clean up after a killed parallel load before anything else (we hold the lock)."""
+    if conn.dialect.name == "postgresql":
+        from .parallel import recover
+
+        recover(conn)
+
+
 def _static_users(plan: Plan) -> list[tuple[str, str]]:
     if plan.config.environment == "staging" or not plan.config.use_static:
         return []
@@ -325,6 +334,8 @@ def reset(config: Config) -> ResetResult:
 
     url = database_url(config)
     with transaction(url) as conn:
+        lock(conn)
+        _recover(conn)
         target = inspect_target(conn, create=False)
         if ledger.state(conn).production:
             raise SafetyError(

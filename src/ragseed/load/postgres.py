@@ -106,6 +106,8 @@ class PostgresLoader(Loader):
         ]
 
     def finish(self) -> None:
+        if self.deferred:
+            self._execute(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
         for ddl in self.deferred:
             self._execute(ddl)
         self.deferred = []

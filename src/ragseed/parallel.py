@@ -1,0 +1,211 @@
+"""Parallel load (PostgreSQL): N worker processes, each with its own server backend, so that the
+server's per-row work (the tsv column, keys) uses several cores.
+
+It is not one transaction, so its failure contract is explicit:
+1. The run holds a session advisory lock for its whole life: other ragseed runs wait for it.
+2. Phase 1 commits a ledger row (status 'running', with a run id and the DDL of every index and
+   constraint it drops) and drops them. The tables must be empty (or --reset empties them here).
+3. Each worker loads its share of tenants in its own transaction.
+4. Phase 3 rebuilds the indexes and constraints and marks the run 'complete', in one transaction.
+If anything fails, the run cleans up at once: it empties the RAG tables, restores every dropped
+index and constraint and marks its ledger row 'failed'. If the process is killed, its workers die
+with it (their open transactions abort) and the next ragseed run on this database, which finds the
+'running' row once it gets the lock, does the same cleanup before anything else.
+So after any failure the tables are empty, with their indexes, never half-loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from . import __version__, ledger
+from .db import transaction
+from .errors import ConfigError, DatabaseError, LedgerError
+from .fingerprint import Fingerprint
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from .config import Config
+    from .plan import Plan
+    from .target import Target
+
+
+@dataclass(frozen=True)
+class Part:
+    fingerprint: int
+    counts: dict[str, int]
+
+
+def _load_part(url: str, plan: Plan, target: Target, tenants: list[int]) -> Part:
+    from . import pipeline
+    from .load.postgres import PostgresLoader
+
+    with transaction(url) as conn:
+        loader = PostgresLoader(conn, target)
+        fp = Fingerprint()
+        for item in pipeline.produce(plan, tenants, loader.encoder()):
+            loader.write_encoded(item.encoded)
+            fp = fp.combine(Fingerprint(item.fingerprint))
+        return Part(fp.value, dict(loader.written))
+
+
+def _init_worker() -> None:
+    from .pipeline import _die_with_parent
+
+    _die_with_parent()
+
+
+def _savepoint_ddl(conn: Connection, statements: list[str]) -> None:
+    """Run DDL that may already have been applied (a crash during the rebuild)."""
+    from sqlalchemy.exc import ProgrammingError
+
+    for ddl in statements:
+        try:
+            with conn.begin_nested():
+                conn.exec_driver_sql(ddl)
+        except ProgrammingError as exc:
+            if "already exists" not in str(exc) and "multiple primary keys" not in str(exc):
+                raise
+
+
+def _cleanup(conn: Connection, tables: list[str], run_ids: list[str], ddl: list[str]) -> None:
+    conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)}")
+    _savepoint_ddl(conn, ddl)
+    for run_id in run_ids:
+        conn.execute(
+            ledger.runs.update()
+            .where(ledger.runs.c.run_id == run_id)
+            .values(status="failed", finished_at=datetime.now(UTC))
+        )
+
+
+def recover(conn: Connection) -> list[str]:
+    """Clean up after parallel runs that died (call with the ragseed lock held)."""
+    from .schema import TABLES
+
+    if not ledger.exists(conn):
+        return []
+    rows = conn.execute(
+        ledger.runs.select().where(ledger.runs.c.status == "running")
+    ).mappings().all()  # fmt: skip
+    if not rows:
+        return []
+    from sqlalchemy import inspect
+
+    existing = set(inspect(conn).get_table_names())
+    ddl = [s for r in rows for s in json.loads(r["config"]).get("deferred_ddl", [])]
+    run_ids = [r["run_id"] for r in rows]
+    _cleanup(conn, [t for t in TABLES if t in existing], run_ids, ddl)
+    return run_ids
+
+
+def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) -> dict[str, Any]:
+    from sqlalchemy import text
+
+    from .commands import (
+        ADVISORY_KEY, _check_environment, _has_rows, database_url, generation_identity,
+        static_data, table_counts,
+    )  # fmt: skip
+    from .db import make_engine
+    from .load.postgres import PostgresLoader
+    from .pipeline import deal
+    from .plan import Plan
+    from .target import inspect_target
+
+    url = database_url(config)
+    if not url.startswith(("postgres", "postgresql")):
+        raise ConfigError("--parallel needs PostgreSQL: SQLite has a single writer")
+    if workers < 1:
+        raise ConfigError("--parallel takes a number of workers >= 1")
+    static = static_data(config)
+    engine = make_engine(url)
+    run_id = str(uuid.uuid4())
+    started = datetime.now(UTC)
+    try:
+        main = engine.connect()
+    except Exception as exc:
+        from .db import describe_error
+        from .urls import redact
+
+        raise DatabaseError(f"cannot connect to {redact(url)}: {describe_error(exc)}") from None
+    with main:
+        main.execute(text("SELECT pg_advisory_lock(:k)"), {"k": ADVISORY_KEY})
+        main.commit()
+        # Phase 1: checks, reset, drop indexes, 'running' ledger row; committed.
+        with main.begin():
+            recover(main)
+            target = inspect_target(main, graph=graph)
+            tables = list(target.columns)
+            ledger.ensure(main)
+            state = ledger.state(main)
+            _check_environment(state, config)
+            loader = PostgresLoader(main, target)
+            if config.reset:
+                loader.reset()
+            elif _has_rows(main, tables):
+                raise LedgerError(
+                    "--parallel loads into empty tables only: add --reset, or seed without "
+                    "--parallel (a top-up or a re-run is one ordinary transaction)"
+                )
+            loader.freeze = True  # no TRUNCATE needed: the tables are empty
+            loader.prepare_bulk()
+            plan = Plan(config, static, target.features)
+            identity = generation_identity(config, static, target)
+            ledger.record(
+                main, run_id=run_id, kind="seed", status="running",
+                environment=config.environment, profile=config.profile, seed=config.seed,
+                config_hash=ledger.config_hash(identity),
+                config={**identity, "deferred_ddl": loader.deferred}, counts={},
+                fingerprint="", tool_version=__version__, started_at=started, finished_at=None,
+            )  # fmt: skip
+        ddl = list(loader.deferred)
+        try:
+            tenants = list(range(config.num_users))
+            from multiprocessing import get_context
+
+            ctx = get_context("spawn")  # never fork a process that holds a connection
+            with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker) as pool:
+                futures = [
+                    pool.submit(_load_part, url, plan, target, deal(tenants, i, workers))
+                    for i in range(workers)
+                ]
+                parts = [f.result() for f in futures]
+            # Phase 3: rebuild and complete, in one transaction.
+            with main.begin():
+                loader.deferred = ddl
+                loader.finish()
+                fp = Fingerprint()
+                for part in parts:
+                    fp = fp.combine(Fingerprint(part.fingerprint))
+                totals = table_counts(main, tables)
+                main.execute(
+                    ledger.runs.update().where(ledger.runs.c.run_id == run_id).values(
+                        status="complete", counts=json.dumps(totals, sort_keys=True),
+                        fingerprint=fp.hex(), config=json.dumps(identity, sort_keys=True),
+                        finished_at=datetime.now(UTC),
+                    )
+                )  # fmt: skip
+        except BaseException as exc:
+            main.rollback()
+            with main.begin():
+                _cleanup(main, tables, [run_id], ddl)
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            from .db import describe_error, is_driver_error
+
+            why = describe_error(exc) if is_driver_error(exc) else f"{type(exc).__name__}: {exc}"
+            raise DatabaseError(
+                f"parallel load failed ({why}); run {run_id[:8]} was cleaned up: the tables are "
+                "empty with their indexes restored"
+            ) from exc
+        finally:
+            main.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
+            main.commit()
+    engine.dispose()
+    return {"run_id": run_id, "counts": totals, "fingerprint": fp.hex()}

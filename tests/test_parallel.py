@@ -1,0 +1,99 @@
+"""The parallel load mode (PostgreSQL): same rows as the atomic mode, and its failure contract:
+after any failure the tables are empty with every index and constraint restored."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ragseed import commands
+from ragseed.errors import ConfigError, DatabaseError
+from ragseed.parallel import seed_parallel
+
+from .conftest import make_config
+from .dbutil import dump, execute, scalar
+from .test_seed import FAIL_TRIGGER
+
+SIZE = dict(num_users=12, docs_per_user=5)
+
+
+def _schema(url: str) -> list[tuple[str, ...]]:
+    from sqlalchemy import create_engine, text
+
+    from ragseed.urls import normalize
+
+    engine = create_engine(normalize(url))
+    with engine.connect() as conn:
+        idx = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' "
+                                "ORDER BY 1")).all()  # fmt: skip
+        cons = conn.execute(text(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2"
+        )).all()  # fmt: skip
+    engine.dispose()
+    return [tuple(r) for r in idx] + [tuple(r) for r in cons]
+
+
+def test_parallel_gives_the_same_rows_as_one_transaction(pg_url: str, tmp_path: Path) -> None:
+    out = seed_parallel(make_config(pg_url, **SIZE), 2)
+    atomic_url = f"sqlite:///{tmp_path / 'atomic.db'}"
+    atomic = commands.seed(make_config(atomic_url, **SIZE))
+    assert out["fingerprint"] == atomic.fingerprint
+    assert dump(pg_url) == dump(atomic_url)
+    # the ledger knows it: a re-run has nothing to do
+    assert commands.seed(make_config(pg_url, **SIZE)).skipped
+
+
+def test_indexes_and_constraints_come_back(pg_url: str) -> None:
+    commands.init(make_config(pg_url))
+    before = _schema(pg_url)
+    seed_parallel(make_config(pg_url, **SIZE), 2)
+    assert _schema(pg_url) == before
+
+
+def test_a_failed_worker_leaves_empty_tables_with_their_indexes(pg_url: str) -> None:
+    commands.init(make_config(pg_url))
+    execute(pg_url, *FAIL_TRIGGER["postgresql"])
+    before = _schema(pg_url)
+    with pytest.raises(DatabaseError, match="forced failure.*cleaned up"):
+        seed_parallel(make_config(pg_url, **SIZE), 2)
+    assert _schema(pg_url) == before
+    for table in ("users", "documents", "chunk_store", "document_chunks", "chat_sessions"):
+        assert scalar(pg_url, f"SELECT count(*) FROM {table}") == 0, table
+    assert scalar(pg_url, "SELECT status FROM ragseed_runs ORDER BY id DESC LIMIT 1") == "failed"
+
+
+@pytest.mark.slow
+def test_a_killed_parallel_run_is_cleaned_up_by_the_next_run(pg_url: str) -> None:
+    commands.init(make_config(pg_url))
+    before = _schema(pg_url)
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "ENVIRONMENT")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ragseed", "seed", "--database-url", pg_url, "--env", "testing",
+         "--num-users", "300", "--num-docs", "12", "--parallel", "2", "--quiet"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not scalar(pg_url, "SELECT count(*) FROM ragseed_runs WHERE status = 'running'"):
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(1.5)  # workers are loading (and their indexes are dropped)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert _schema(pg_url) != before  # the run died in the middle: indexes still dropped
+    result = commands.seed(make_config(pg_url, num_users=3))
+    assert result.counts["users"] == 3
+    assert scalar(pg_url, "SELECT count(*) FROM users") == 3  # nothing of the killed run is left
+    assert _schema(pg_url) == before
+    assert scalar(pg_url, "SELECT count(*) FROM ragseed_runs WHERE status = 'failed'") == 1
+
+
+def test_parallel_needs_postgres(sqlite_url: str) -> None:
+    with pytest.raises(ConfigError, match="needs PostgreSQL"):
+        seed_parallel(make_config(sqlite_url), 2)
