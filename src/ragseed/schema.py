@@ -6,6 +6,8 @@ varchar(36)[] sources) or the SQLite shape (no tsv, sources as a JSON array).
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     Column,
@@ -44,10 +46,13 @@ def _ts(name: str, nullable: bool = True) -> Column[object]:
     return Column(name, DateTime(timezone=True), nullable=nullable, server_default=func.now())
 
 
+def _fk(target: str) -> ForeignKey:
+    return ForeignKey(target, ondelete="CASCADE")
+
+
 def build_metadata(dialect: str = "postgresql") -> MetaData:
     pg = dialect == "postgresql"
     md = MetaData()
-    cascade = {"ondelete": "CASCADE"}
     Table(
         "users", md,
         Column("id", String(36), primary_key=True),
@@ -58,7 +63,7 @@ def build_metadata(dialect: str = "postgresql") -> MetaData:
     Table(
         "documents", md,
         Column("id", String(36), primary_key=True),
-        Column("user_id", String(36), ForeignKey("users.id", **cascade), nullable=False,
+        Column("user_id", String(36), _fk("users.id"), nullable=False,
                index=True),
         Column("filename", String(512), nullable=False),
         Column("content_type", String(128), nullable=False),
@@ -71,9 +76,9 @@ def build_metadata(dialect: str = "postgresql") -> MetaData:
         _ts("updated_at"),
         UniqueConstraint("user_id", "file_sha256", name="uq_documents_user_sha256"),
     )  # fmt: skip
-    chunk_cols: list[object] = [
+    chunk_cols: list[Any] = [
         Column("id", String(36), primary_key=True),
-        Column("user_id", String(36), ForeignKey("users.id", **cascade), nullable=False,
+        Column("user_id", String(36), _fk("users.id"), nullable=False,
                index=True),
         Column("chunk_hash", String(64), nullable=False),
         Column("text", Text, nullable=False),
@@ -88,21 +93,21 @@ def build_metadata(dialect: str = "postgresql") -> MetaData:
             "tsv", TSVECTOR,
             Computed("to_tsvector('simple', coalesce(text, ''))", persisted=True),
         ))  # fmt: skip
-    chunks = Table("chunk_store", md, *chunk_cols)  # type: ignore[arg-type]
+    chunks = Table("chunk_store", md, *chunk_cols)
     if pg:
         Index("ix_chunk_store_tsv", chunks.c.tsv, postgresql_using="gin")
     Table(
         "document_chunks", md,
-        Column("document_id", String(36), ForeignKey("documents.id", **cascade),
+        Column("document_id", String(36), _fk("documents.id"),
                primary_key=True, index=True),
         Column("ord", Integer, primary_key=True),
-        Column("chunk_id", String(36), ForeignKey("chunk_store.id", **cascade), nullable=False,
+        Column("chunk_id", String(36), _fk("chunk_store.id"), nullable=False,
                index=True),
     )  # fmt: skip
     Table(
         "chat_sessions", md,
         Column("id", String(36), primary_key=True),
-        Column("user_id", String(36), ForeignKey("users.id", **cascade), nullable=False,
+        Column("user_id", String(36), _fk("users.id"), nullable=False,
                index=True),
         Column("title", String(256), nullable=True),
         _ts("created_at"),
@@ -110,7 +115,7 @@ def build_metadata(dialect: str = "postgresql") -> MetaData:
     Table(
         "chat_turns", md,
         Column("id", String(36), primary_key=True),
-        Column("session_id", String(36), ForeignKey("chat_sessions.id", **cascade),
+        Column("session_id", String(36), _fk("chat_sessions.id"),
                nullable=False, index=True),
         Column("user_id", String(36), nullable=False, index=True),  # no FK, as in the engine
         Column("question", Text, nullable=False),
@@ -124,11 +129,11 @@ def build_metadata(dialect: str = "postgresql") -> MetaData:
     Table(
         "graph_triplets", md,
         Column("id", Integer, primary_key=True, autoincrement=True),
-        Column("user_id", String(36), ForeignKey("users.id", **cascade), nullable=False,
+        Column("user_id", String(36), _fk("users.id"), nullable=False,
                index=True),
-        Column("document_id", String(36), ForeignKey("documents.id", **cascade),
+        Column("document_id", String(36), _fk("documents.id"),
                nullable=False, index=True),
-        Column("chunk_id", String(36), ForeignKey("chunk_store.id", **cascade), nullable=False),
+        Column("chunk_id", String(36), _fk("chunk_store.id"), nullable=False),
         Column("subject", String(256), nullable=False, index=True),
         Column("relation", String(256), nullable=False),
         Column("obj", String(256), nullable=False, index=True),

@@ -1,7 +1,8 @@
 """What factories return: plain dataclasses that mirror the rows, with their relationships.
 
-Back references (document.user, session.user) are excluded from repr and equality, so two objects
-compare equal exactly when their rows do.
+Back references (document.user, session.user) are excluded from equality, so two objects compare
+equal exactly when their rows (and their children's rows) do. Children are left out of repr to
+keep failure messages readable.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ def _ts(value: object) -> datetime:
     return datetime.strptime(str(value), "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
 
 
-def _fields(table: str, row: Row) -> dict[str, Any]:
+def fields(table: str, row: Row) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in zip(COLUMNS[table], row, strict=True):
         if name in TIMESTAMP_COLUMNS and value is not None:
@@ -83,9 +84,9 @@ class Document:
     created_at: datetime
     updated_at: datetime
     title: str = ""
-    chunks: list[Chunk] = field(default_factory=list)  # by ord, boilerplate included
-    parents: list[Chunk] = field(default_factory=list)  # section-level parent chunks
-    triplets: list[Triplet] = field(default_factory=list)
+    chunks: list[Chunk] = field(default_factory=list, repr=False)  # by ord, boilerplate too
+    parents: list[Chunk] = field(default_factory=list, repr=False)  # section-level parents
+    triplets: list[Triplet] = field(default_factory=list, repr=False)
     layout: DocLayout | None = field(default=None, repr=False)
     user: User | None = field(default=None, repr=False, compare=False)
 
@@ -122,7 +123,7 @@ class ChatSession:
     title: str | None
     created_at: datetime
     index: int = 0  # the session's position among its user's sessions
-    turns: list[ChatTurn] = field(default_factory=list)
+    turns: list[ChatTurn] = field(default_factory=list, repr=False)
     user: User | None = field(default=None, repr=False, compare=False)
 
 
@@ -134,8 +135,8 @@ class User:
     created_at: datetime
     seed: int = 0
     index: int = 0  # the tenant index the rows were generated for (Plan's u)
-    documents: list[Document] = field(default_factory=list)
-    sessions: list[ChatSession] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list, repr=False)
+    sessions: list[ChatSession] = field(default_factory=list, repr=False)
 
     @property
     def document_ids(self) -> list[str]:
@@ -160,7 +161,7 @@ class User:
 
 
 def new_user(row: Row, seed: int, index: int) -> User:
-    return User(**_fields("users", row), seed=seed, index=index)
+    return User(**fields("users", row), seed=seed, index=index)
 
 
 def attach(
@@ -169,18 +170,18 @@ def attach(
     """Add the generated rows to the user's object graph; returns the new documents."""
     known = {c.id: c for c in user.chunks}
     for row in rows["chunk_store"]:
-        known.setdefault(str(row[0]), Chunk(**_fields("chunk_store", row)))
+        known.setdefault(str(row[0]), Chunk(**fields("chunk_store", row)))
     docs = {d.id: d for d in user.documents}
     new: list[Document] = []
     for row in rows["documents"]:
-        doc = Document(**_fields("documents", row), user=user)
+        doc = Document(**fields("documents", row), user=user)
         doc.layout, doc.title = layouts.get(doc.id), titles.get(doc.id, "")
         docs[doc.id] = doc
         new.append(doc)
     for document_id, _ord, chunk_id in rows["document_chunks"]:  # generated in ord order
         docs[str(document_id)].chunks.append(known[str(chunk_id)])
     for row in rows["graph_triplets"]:
-        docs[str(row[1])].triplets.append(Triplet(**_fields("graph_triplets", row)))
+        docs[str(row[1])].triplets.append(Triplet(**fields("graph_triplets", row)))
     for doc in new:
         wanted = {c.parent_id for c in doc.chunks if c.parent_id}
         doc.parents = [known[p] for p in sorted(wanted)]
@@ -192,11 +193,11 @@ def attach(
 def attach_sessions(user: User, rows: Rows) -> list[ChatSession]:
     turns: dict[str, list[ChatTurn]] = {}
     for row in rows["chat_turns"]:
-        turn = ChatTurn(**_fields("chat_turns", row))
+        turn = ChatTurn(**fields("chat_turns", row))
         turns.setdefault(turn.session_id, []).append(turn)
     new = []
     for row in rows["chat_sessions"]:
-        session = ChatSession(**_fields("chat_sessions", row), user=user)
+        session = ChatSession(**fields("chat_sessions", row), user=user)
         session.index = len(user.sessions)
         session.turns = turns.get(session.id, [])
         user.sessions.append(session)

@@ -145,7 +145,7 @@ def tenant_rows(plan: Plan, u: int, clock: Clock) -> Rows:
         parents = _parents(plan, lay, title, bodies) if feats.parent_id else {}
         parent_ids = {
             sec: store(pid, ptext, None,
-                       _context(lay, title, None, ptext) if feats.chunk_context else None, chunk_ts)
+                       chunk_context(lay, title, None, ptext) if feats.chunk_context else None, chunk_ts)
             for sec, (pid, ptext, _) in parents.items()
         }  # fmt: skip
         doc_chunks: list[_Chunk] = []
@@ -154,7 +154,7 @@ def tenant_rows(plan: Plan, u: int, clock: Clock) -> Rows:
         for i, body in enumerate(bodies):
             sec = sections[i]
             pid = parent_ids[sec] if sec in parents and i in parents[sec][2] else None
-            ctx = _context(lay, title, i, body) if feats.chunk_context else None
+            ctx = chunk_context(lay, title, i, body) if feats.chunk_context else None
             cid = store(plan.body_chunk_id(u, lay.d, i), body, pid, ctx, chunk_ts)
             rows["document_chunks"].append((lay.id, i, cid))
             doc_chunks.append(_Chunk(cid, body, lay.lang))
@@ -201,7 +201,7 @@ def _parents(
     return out
 
 
-def _context(lay: DocLayout, title: str, i: int | None, text: str) -> str:
+def chunk_context(lay: DocLayout, title: str, i: int | None, text: str) -> str:
     section = T.section_of(text)
     if lay.lang == "ar":
         where = f"القسم الكامل «{section}»" if i is None else f"الجزء {i + 1}"

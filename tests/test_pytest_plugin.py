@@ -1,0 +1,151 @@
+"""The pytest plugin, exercised the way a project uses it: generated test files run by pytester."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ragseed.factories.databases import Registry
+
+pytest_plugins = ["pytester"]
+
+SUITE = """
+import pytest
+from sqlalchemy import text
+from ragseed import factories as F
+
+
+def one(conn, sql, **params):
+    return conn.execute(text(sql), params).scalar_one()
+
+
+def test_static_users_log_in(ragseed_api_keys, ragseed_connection):
+    assert ragseed_api_keys["admin@example.com"] == "sk_admin_123"
+    sql = "SELECT email FROM users WHERE api_key = :k"
+    assert one(ragseed_connection, sql, k="sk_admin_123") == "admin@example.com"
+
+
+def test_tenant_has_its_documents(ragseed_tenant, ragseed_connection):
+    sql = "SELECT id FROM documents WHERE user_id = :u ORDER BY id"
+    ids = list(ragseed_connection.execute(text(sql), {"u": ragseed_tenant.id}).scalars())
+    assert ids and sorted(ragseed_tenant.document_ids) == ids
+    chunk = ragseed_tenant.chunks[0]
+    stored = one(ragseed_connection, "SELECT text FROM chunk_store WHERE id = :c", c=chunk.id)
+    assert stored == chunk.text
+    extra = F.DocumentFactory(user=ragseed_tenant)  # the tenant grows like any factory user
+    chat = F.ChatSessionFactory(user=ragseed_tenant, turns=1)
+    assert ragseed_tenant.documents[-1] is extra and chat.turns[0].sources
+    assert one(ragseed_connection, "SELECT count(*) FROM documents WHERE user_id = :u",
+               u=ragseed_tenant.id) == len(ids) + 1
+
+
+def test_a_writes_and_commits(ragseed_session):
+    user = F.UserFactory(key="isolated", documents=1)
+    F.DocumentFactory(user=user, failed=True)
+    ragseed_session.commit()  # only releases a savepoint
+    assert one(ragseed_session, "SELECT count(*) FROM users") == 4
+    sql = "SELECT count(*) FROM documents WHERE user_id = :u"
+    assert one(ragseed_session, sql, u=user.id) == 2
+    many = F.bulk(ragseed_session, users=2, docs_per_user=1, first=100)
+    assert one(ragseed_session, "SELECT count(*) FROM users") == 6 == 4 + many.counts["users"]
+
+
+def test_b_does_not_see_a(ragseed_connection):
+    assert one(ragseed_connection, "SELECT count(*) FROM users") == 3
+    isolated = F.UserFactory.build(key="isolated").id
+    assert one(ragseed_connection, "SELECT count(*) FROM users WHERE id = :u", u=isolated) == 0
+
+
+@pytest.mark.ragseed(users=5, docs=1, sessions=1)
+def test_marker_gets_its_own_database(ragseed_db, ragseed_connection):
+    assert ragseed_db.config.num_users == 5
+    assert one(ragseed_connection, "SELECT count(*) FROM users") == 5
+    assert one(ragseed_connection, "SELECT count(*) FROM documents") == 5
+
+
+def test_default_database_is_untouched_by_the_marker(ragseed_connection):
+    assert one(ragseed_connection, "SELECT count(*) FROM users") == 3
+"""
+
+
+#: Inner runs skip hypothesis's plugin: it imports all of hypothesis at the end of every session.
+QUIET = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    pytester.makepyfile(test_suite=SUITE)
+    return pytester.runpytest(*QUIET, *args)
+
+
+def test_suite_passes_on_sqlite_by_default(pytester: pytest.Pytester) -> None:
+    result = run(pytester)
+    result.assert_outcomes(passed=6)
+    basetemp = pytester.path.parent / "basetemp"  # where pytester puts inner runs' tmp dirs
+    seeded = sorted(p.name for p in basetemp.rglob("ragseed*.db"))
+    assert len(seeded) == 2, seeded  # the default config and the marker's
+
+
+def test_suite_passes_on_postgresql(pytester: pytest.Pytester, pg_url: str) -> None:
+    result = run(pytester, f"--ragseed-database-url={pg_url}")
+    result.assert_outcomes(passed=6)
+
+
+def test_url_from_the_environment_and_reuse(
+    pytester: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "tests.db"
+    monkeypatch.setenv("RAGSEED_DATABASE_URL", f"sqlite:///{db}")
+    pytester.makepyfile(
+        test_reuse="""
+        import os
+
+        def test_reused(ragseed_db):
+            assert ragseed_db.reused is (os.environ["EXPECT_REUSED"] == "1")
+        """
+    )
+    for expect in ("0", "1"):
+        monkeypatch.setenv("EXPECT_REUSED", expect)
+        pytester.runpytest(*QUIET).assert_outcomes(passed=1)
+    assert db.exists()
+
+
+def test_bad_marker_fails_the_test_with_a_message(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_bad="""
+        import pytest
+
+        @pytest.mark.ragseed(profile="huge")
+        def test_x(ragseed_db):
+            pass
+        """
+    )
+    result = pytester.runpytest(*QUIET)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*ragseed: unknown profile 'huge'*"])
+
+
+def test_suites_without_ragseed_fixtures_import_nothing_heavy(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_plain="""
+        import sys
+
+        def test_plain(pytestconfig):
+            assert "ragseed.pytest_plugin" in sys.modules
+            assert "sqlalchemy" not in sys.modules and "factory" not in sys.modules
+            assert any(m.startswith("ragseed(") for m in pytestconfig.getini("markers"))
+        """
+    )
+    result = pytester.runpytest_subprocess(*QUIET, "--strict-markers")
+    result.assert_outcomes(passed=1)
+
+
+def test_each_config_and_worker_gets_its_own_database(tmp_path: Path) -> None:
+    base = f"sqlite:///{tmp_path / 'x.db'}"
+    reg = Registry(base, {})
+    other = reg.tag(reg.config({"num_users": 5}))
+    assert reg.url_for(reg.default_tag) == base
+    assert reg.url_for(other) == f"sqlite:///{tmp_path / f'x-{other}.db'}"
+    worker = Registry(base, {}, worker="gw1")
+    assert worker.url_for(worker.default_tag) == f"sqlite:///{tmp_path / 'x-gw1.db'}"
+    assert reg.tag(reg.config({"profile": "testing"})) == reg.default_tag
