@@ -13,7 +13,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .fingerprint import Fingerprint
 from .load.base import Encoded, Encoder
 from .plan import Plan
 from .stream import BLOCK_ROWS, iter_blocks
@@ -35,13 +34,9 @@ class Produced:
 def produce(
     plan: Plan, tenants: Sequence[int], encoder: Encoder, block_rows: int = BLOCK_ROWS
 ) -> Iterator[Produced]:
-    mask = plan.config.environment == "staging"
-    tables = set(encoder.tables())
-    for n, rows in iter_blocks(plan, tenants, block_rows):
-        fp = Fingerprint()
-        fp.add({t: b for t, b in rows.items() if t in tables}, mask_api_keys=mask)
-        total = sum(len(b) for t, b in rows.items() if t in tables)
-        yield Produced(n, total, encoder.encode(rows), fp.value)
+    for block in iter_blocks(plan, tenants, block_rows, encoder.tables()):
+        total = sum(len(b) for b in block.rows.values())
+        yield Produced(block.tenants, total, encoder.encode(block.rows), block.fingerprint)
 
 
 def deal(tenants: Sequence[int], worker: int, workers: int) -> list[int]:

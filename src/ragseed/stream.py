@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
+from .fingerprint import tenant_digest
 from .generate.rows import Clock, Rows, empty_rows
 from .generate.tenant import tenant_rows
 from .plan import Plan
@@ -15,21 +17,35 @@ def clock_for(plan: Plan) -> Clock:
     return Clock(int(plan.config.anchor.timestamp()))
 
 
+@dataclass
+class Block:
+    tenants: int
+    rows: Rows
+    fingerprint: int  # sum of the tenants' digests (not yet reduced)
+
+
 def iter_blocks(
-    plan: Plan, tenants: Iterable[int], block_rows: int = BLOCK_ROWS
-) -> Iterator[tuple[int, Rows]]:
-    """Yield (tenants in block, rows). A block holds whole tenants, so every row's parents are in
-    the same or an earlier block."""
+    plan: Plan,
+    tenants: Iterable[int],
+    block_rows: int = BLOCK_ROWS,
+    tables: Sequence[str] | None = None,
+) -> Iterator[Block]:
+    """Blocks of whole tenants, so every row's parents are in the same or an earlier block.
+    `tables` are the ones written (and fingerprinted); rows of other tables are dropped."""
     clock = clock_for(plan)
-    block, size, count = empty_rows(), 0, 0
+    keep = list(tables) if tables is not None else list(empty_rows())
+    mask = plan.config.environment == "staging"
+    block, size, count, fp = empty_rows(), 0, 0, 0
     for u in tenants:
         rows = tenant_rows(plan, u, clock)
-        for table, batch in rows.items():
+        fp += tenant_digest(rows, keep, mask_api_keys=mask)
+        for table in keep:
+            batch = rows[table]
             block[table].extend(batch)
             size += len(batch)
         count += 1
         if size >= block_rows:
-            yield count, block
-            block, size, count = empty_rows(), 0, 0
+            yield Block(count, block, fp)
+            block, size, count, fp = empty_rows(), 0, 0, 0
     if count:
-        yield count, block
+        yield Block(count, block, fp)

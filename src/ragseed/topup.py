@@ -15,7 +15,7 @@ from typing import Any
 
 from .config import Config
 from .errors import LedgerError
-from .fingerprint import row_digest
+from .fingerprint import tenant_digest
 from .generate.rows import COLUMNS, Clock, Row, Rows, empty_rows
 from .generate.tenant import tenant_rows
 from .plan import Plan
@@ -31,7 +31,6 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "chat_turns": ("id",),
     "graph_triplets": ("document_id", "chunk_id", "subject", "relation", "obj"),
 }
-_MOD = 1 << 128
 
 
 def check_growth(old: dict[str, Any], new: dict[str, Any]) -> None:
@@ -64,7 +63,7 @@ class Delta:
     inserts: Rows = field(default_factory=empty_rows)
     updates: Rows = field(default_factory=empty_rows)
     deletes: dict[str, list[tuple[object, ...]]] = field(default_factory=dict)
-    fingerprint: int = 0  # to add to the seeded fingerprint (mod 2**128)
+    fingerprint: int = 0  # to add to the seeded fingerprint (reduced mod 2**128 by Fingerprint)
     tenants: int = 0
 
     def rows(self) -> int:
@@ -72,7 +71,8 @@ class Delta:
 
 
 def _diff(old: Rows, new: Rows, tables: Sequence[str], mask: bool, delta: Delta) -> None:
-    fp = delta.fingerprint
+    delta.fingerprint += tenant_digest(new, tables, mask_api_keys=mask)
+    delta.fingerprint -= tenant_digest(old, tables, mask_api_keys=mask)
     for table in tables:
         if table == "users":  # user rows never depend on growth (and staging keys are random)
             continue
@@ -81,14 +81,10 @@ def _diff(old: Rows, new: Rows, tables: Sequence[str], mask: bool, delta: Delta)
             prev = before.pop(_key(table, row), None)
             if prev is None:
                 delta.inserts[table].append(row)
-                fp += row_digest(table, row)
             elif prev != row:
                 delta.updates[table].append(row)
-                fp += row_digest(table, row) - row_digest(table, prev)
-        for key, prev in before.items():
+        for key in before:
             delta.deletes.setdefault(table, []).append(key)
-            fp -= row_digest(table, prev)
-    delta.fingerprint = fp % _MOD
 
 
 def deltas(
@@ -96,8 +92,6 @@ def deltas(
     block: int = 64,
 ) -> Iterator[Delta]:  # fmt: skip
     """Deltas for groups of `block` tenants."""
-    from .fingerprint import Fingerprint
-
     mask = new.config.environment == "staging"
     delta = Delta()
     for u in tenants:
@@ -110,11 +104,9 @@ def deltas(
         if not unchanged:
             fresh = tenant_rows(new, u, clock)
             if grows:
-                part = Fingerprint()
-                part.add({t: fresh[t] for t in tables}, mask_api_keys=mask)
                 for t in tables:
                     delta.inserts[t].extend(fresh[t])
-                delta.fingerprint = (delta.fingerprint + part.value) % _MOD
+                delta.fingerprint += tenant_digest(fresh, tables, mask_api_keys=mask)
             else:
                 _diff(tenant_rows(old, u, clock), fresh, tables, mask, delta)
         delta.tenants += 1

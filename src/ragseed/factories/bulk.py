@@ -66,7 +66,7 @@ def bulk(
     plan = Plan(config, static_data(config), target.features)
     tenants = range(first, first + config.num_users)
     loader = loader_class(target.dialect)(conn, target)
-    for _, rows in iter_blocks(plan, tenants):
-        loader.write(rows)
+    for block in iter_blocks(plan, tenants, tables=loader.tables()):
+        loader.write(block.rows)
     loader.finish()
     return BulkResult(plan, tenants, {t: n for t, n in loader.written.items() if n})

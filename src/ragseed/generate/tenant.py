@@ -30,11 +30,20 @@ FAILED_ERRORS = (
 )
 
 
-@dataclass
 class _Chunk:
-    id: str
-    text: str
-    lang: str
+    """A body chunk as chat generation sees it; its token count is computed once, when needed."""
+
+    __slots__ = ("_tokens", "id", "lang", "text")
+
+    def __init__(self, id: str, text: str, lang: str) -> None:
+        self.id, self.text, self.lang = id, text, lang
+        self._tokens = -1
+
+    @property
+    def tokens(self) -> int:
+        if self._tokens < 0:
+            self._tokens = T.estimate_tokens(self.text)
+        return self._tokens
 
 
 def user_row(plan: Plan, u: int, clock: Clock) -> Row:
@@ -142,19 +151,20 @@ def tenant_rows(plan: Plan, u: int, clock: Clock) -> Rows:
             by_doc.append([])
             continue
         chunk_ts = clock(lay.updated)
-        parents = _parents(plan, lay, title, bodies) if feats.parent_id else {}
+        sections, names = _outline(bodies)
+        parents = _parents(plan, lay, bodies, sections) if feats.parent_id else {}
         parent_ids = {
             sec: store(pid, ptext, None,
-                       chunk_context(lay, title, None, ptext) if feats.chunk_context else None, chunk_ts)
-            for sec, (pid, ptext, _) in parents.items()
+                       chunk_context(lay, title, None, names[min(ords)])
+                       if feats.chunk_context else None, chunk_ts)
+            for sec, (pid, ptext, ords) in parents.items()
         }  # fmt: skip
         doc_chunks: list[_Chunk] = []
         trng = R.stream(plan.seed, "triplets", u, lay.d)
-        sections = _sections(bodies)
         for i, body in enumerate(bodies):
             sec = sections[i]
             pid = parent_ids[sec] if sec in parents and i in parents[sec][2] else None
-            ctx = chunk_context(lay, title, i, body) if feats.chunk_context else None
+            ctx = chunk_context(lay, title, i, names[i]) if feats.chunk_context else None
             cid = store(plan.body_chunk_id(u, lay.d, i), body, pid, ctx, chunk_ts)
             rows["document_chunks"].append((lay.id, i, cid))
             doc_chunks.append(_Chunk(cid, body, lay.lang))
@@ -176,22 +186,31 @@ def _topic(lay: DocLayout) -> str:
     return lay.topic if lay.topic in T.TOPICS else T.TOPICS[0]
 
 
-def _sections(bodies: list[str]) -> list[int]:
-    """The '## ' section each chunk belongs to: the number of headings up to the chunk's end."""
-    out, n = [], 0
+def _outline(bodies: list[str]) -> tuple[list[int], list[str | None]]:
+    """For each chunk: the index and heading of the '## ' section it ends in."""
+    index: list[int] = []
+    names: list[str | None] = []
+    n, name = 0, None
     for text in bodies:
-        n += text.count("\n## ") + text.startswith("## ")
-        out.append(n)
-    return out
+        at = 0 if text.startswith("## ") else text.find("\n## ")
+        while at != -1:
+            start = at + (3 if at == 0 and text.startswith("## ") else 4)
+            end = text.find("\n", start)
+            name = text[start : end if end != -1 else len(text)].strip()
+            n += 1
+            at = text.find("\n## ", start)
+        index.append(n)
+        names.append(name)
+    return index, names
 
 
 def _parents(
-    plan: Plan, lay: DocLayout, title: str, bodies: list[str]
+    plan: Plan, lay: DocLayout, bodies: list[str], sections: list[int]
 ) -> dict[int, tuple[str, str, set[int]]]:
     """Section-level parent chunks: section index -> (id, text, child ords). Only sections with at
     least two chunks get one, so a parent's text never equals a child's."""
     groups: dict[int, list[int]] = {}
-    for i, sec in enumerate(_sections(bodies)):
+    for i, sec in enumerate(sections):
         groups.setdefault(sec, []).append(i)
     out = {}
     for sec, ords in groups.items():
@@ -201,8 +220,9 @@ def _parents(
     return out
 
 
-def chunk_context(lay: DocLayout, title: str, i: int | None, text: str) -> str:
-    section = T.section_of(text)
+def chunk_context(lay: DocLayout, title: str, i: int | None, section: str | None) -> str:
+    """Where a chunk sits (contextual retrieval): its document, part and section. i is None for
+    a section-level parent chunk."""
     if lay.lang == "ar":
         where = f"القسم الكامل «{section}»" if i is None else f"الجزء {i + 1}"
         return f"من المستند «{title}»، {where}" + (
@@ -262,7 +282,8 @@ def pick_turn(rng: random.Random, keyword_share: float, sizes: list[int]) -> Tur
         return TurnPick(form, -1, -1, 0)
     doc = rng.randrange(len(sizes))
     i = rng.randrange(sizes[doc])
-    both = i + 1 < sizes[doc] and rng.random() < 0.3
+    # A keyword query is typed from one chunk; a natural question may span two neighbours.
+    both = form == "natural" and i + 1 < sizes[doc] and rng.random() < 0.3
     return TurnPick(form, doc, i, 2 if both else 1)
 
 
@@ -306,7 +327,7 @@ def _turn(
             chosen.add(c.id)
             distractors.append(c)
     retrieved = relevant + distractors
-    tokens = sum(T.estimate_tokens(c.text) for c in retrieved)
+    tokens = sum(c.tokens for c in retrieved)
     return q, a, [c.id for c in retrieved], tokens
 
 

@@ -1294,13 +1294,13 @@ TOPIC_TERMS: dict[str, tuple[str, ...]] = {
 
 # Shared by every topic; mixed into each topic's draws with a smaller weight.
 GENERAL_TERMS: tuple[str, ...] = (
-    "configuration",
-    "service",
+    "configuration file",
+    "service catalog",
     "deployment process",
-    "dashboard",
+    "status dashboard",
     "alert",
     "workflow",
-    "release",
+    "release train",
     "runbook",
     "incident",
     "latency",
@@ -1318,7 +1318,7 @@ GENERAL_TERMS: tuple[str, ...] = (
     "backup",
     "storage layer",
     "cache layer",
-    "monitoring",
+    "monitoring stack",
     "logging",
     "metrics",
     "tracing",
@@ -1362,7 +1362,7 @@ GENERAL_TERMS: tuple[str, ...] = (
     "permission",
     "policy",
     "report",
-    "export",
+    "data export",
     "scheduler",
     "version",
     "changelog",
@@ -1396,7 +1396,7 @@ GENERAL_TERMS: tuple[str, ...] = (
     "checklist",
     "naming convention",
     "data retention",
-    "archive",
+    "cold archive",
     "search",
     "filter",
     "pagination",
@@ -1502,10 +1502,14 @@ INTRO_TEMPLATES: tuple[str, ...] = (
     "Readers should already be familiar with the {N} and the {N}.",
     "This page summarizes what we learned while {Vg} the {N}.",
     "It focuses on the connection between the {N} and the {N}.",
+    "Its purpose is to describe the {N} and the decisions behind the {N}.",
+    "Most of the examples below come from work on the {N}.",
+    "The sections below also show how to {Vb} the {N} safely.",
+    "Feedback on the {N} and the {N} is welcome from every team.",
 )
 
 BODY_TEMPLATES: tuple[str, ...] = (
-    "{Vg} the {N} {V} the {N} in most deployments.",
+    "{Vg} the {N} {V2} the {N} in most deployments.",
     "The team should {Vb} the {N} before changing the {N}.",
     "There is a direct link between the {N} and the {N}.",
     "Operators often {Vb} the {N} to keep the {N} stable.",
@@ -1558,6 +1562,8 @@ CONCLUSION_TEMPLATES: tuple[str, ...] = (
     "Following these steps keeps the {N} healthy and the {N} under control.",
     "In short, the team should {Vb} the {N} before scaling the {N}.",
     "These practices make the {N} easier to operate and the {N} easier to audit.",
+    "Teams should revisit the {N} after every major change to the {N}.",
+    "With these steps in place, {Vg} the {N} becomes a routine task.",
 )
 
 HEADINGS: tuple[str, str, str] = ("Overview", "Technical Details", "Conclusion")
@@ -1669,6 +1675,7 @@ NATURAL_ACTION_ONE: tuple[str, ...] = (
     "When should we {X} the {A}?",
     "Why should we {X} the {A}?",
 )
+NATURAL_FALLBACK = "What is this about?"  # when the sources hold no vocabulary at all
 NATURAL_ACTION_TWO: tuple[str, ...] = (
     "How do I {X} the {A} in the {B}?",
     "Should I {X} the {A} before the {B}?",
@@ -1894,7 +1901,8 @@ COMPANY_SUFFIXES: tuple[str, ...] = (
     "Networks",
     "Solutions",
 )
-COMPANY_FORMS: tuple[str, ...] = ("", "", " Inc.", " Ltd.", " GmbH", " LLC")
+# No dots: a company name often ends a sentence ("... of Harbor Labs Ltd.").
+COMPANY_FORMS: tuple[str, ...] = ("", "", " Inc", " Ltd", " GmbH", " LLC")
 DEPARTMENTS: tuple[str, ...] = (
     "Legal",
     "Information Security",
