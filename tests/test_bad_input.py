@@ -66,7 +66,7 @@ def _static_dir(tmp_path: Path, users: object, documents: object = ()) -> Path:
                 }
             ],
             r"documents\.json: field \[0\]\.owner",
-        ),  # fmt: skip
+        ),
         (
             [
                 {"email": "a@example.com", "api_key": "sk_12345678"},
@@ -74,7 +74,7 @@ def _static_dir(tmp_path: Path, users: object, documents: object = ()) -> Path:
             ],
             [],
             r"duplicate email",
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_malformed_static_files_are_named(

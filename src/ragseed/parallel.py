@@ -109,9 +109,14 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
     from sqlalchemy import text
 
     from .commands import (
-        ADVISORY_KEY, _check_environment, _has_rows, database_url, generation_identity,
-        static_data, table_counts,
-    )  # fmt: skip
+        ADVISORY_KEY,
+        _check_environment,
+        _has_rows,
+        database_url,
+        generation_identity,
+        static_data,
+        table_counts,
+    )
     from .db import make_engine
     from .load.postgres import PostgresLoader
     from .pipeline import deal

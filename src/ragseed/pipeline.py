@@ -130,10 +130,11 @@ def run(
         while running:
             try:
                 item = q.get(timeout=2.0)
-            except queue_mod.Empty:
+            except queue_mod.Empty:  # nothing yet: make sure the generators are still alive
                 dead = [p for p in procs if not p.is_alive() and p.exitcode not in (0, None)]
                 if dead:
-                    raise RuntimeError(f"a generator process died (exit code {dead[0].exitcode})")
+                    code = dead[0].exitcode
+                    raise RuntimeError(f"a generator process died (exit code {code})") from None
                 continue
             if isinstance(item, _Done):
                 running -= 1

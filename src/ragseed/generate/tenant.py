@@ -18,7 +18,7 @@ from .rows import Clock, Row, Rows, empty_rows
 
 SYSTEM_PROMPT_TOKENS = 142  # the engine's fixed RAG prompt around question and context
 NO_CONTEXT_ANSWER = {
-    "en": "I could not find this in your documents. Upload a document that covers it and ask again.",
+    "en": "I could not find this in your documents. Upload one that covers it and ask again.",
     "ar": "لم أجد هذه المعلومة في مستنداتك. ارفع مستندا يتناولها ثم أعد السؤال.",
 }
 FAILED_ERRORS = (

@@ -1,0 +1,178 @@
+"""What the ledger says is seeded, as a Plan, and every turn's ground truth recomputed from it.
+
+The ledger's head run records the generation identity; rebuilding the Plan from it (never from the
+caller's flags) means verify and export see the seed that is really there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .. import ledger
+from .. import rng as R
+from ..config import Config
+from ..errors import ConfigError, DatabaseError, LedgerError
+from ..generate.tenant import chat_truth
+from ..plan import Features, Plan
+from ..static import StaticData
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+
+@dataclass(frozen=True)
+class Seeded:
+    plan: Plan
+    tenants: tuple[int, ...]  # tenants whose rows are there (all but missing shards)
+    complete: bool
+    identity: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TurnTruth:
+    """One seeded turn as the plan decided it."""
+
+    id: str
+    u: int
+    session: int
+    turn: int
+    form: str  # keyword | natural
+    lang: str  # language of the asked-about document ("en" when the tenant has none)
+    n_relevant: int  # the first n_relevant sources are relevant
+    doc_id: str | None  # the asked-about document
+    ord: int  # position of the first relevant chunk in it
+
+
+def static_hash(static: StaticData) -> str:
+    # Same digest as commands.generation_identity records.
+    blob = json.dumps(
+        [[u.model_dump() for u in static.users], [d.model_dump() for d in static.documents]],
+        sort_keys=True,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def existing_url(config: Config) -> str:
+    """The database URL, refusing a SQLite file that does not exist (connecting would create
+    it, and an empty file is no seed to read)."""
+    from pathlib import Path
+
+    from .. import urls
+    from ..commands import database_url
+
+    url = database_url(config)
+    parsed = urls.parse(url)
+    db = parsed.database or ""
+    local = parsed.get_backend_name() == "sqlite" and db not in ("", ":memory:")
+    if local and not db.startswith("file:") and not Path(db).expanduser().is_file():
+        raise DatabaseError(f"SQLite database {db} does not exist: nothing to read")
+    return url
+
+
+def read_only(conn: Connection) -> None:
+    """On PostgreSQL, one snapshot for every query of the run, and no write by mistake."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+
+
+def load(conn: Connection, config: Config) -> Seeded:
+    """The seeded Plan. Raises LedgerError when ragseed did not seed this database."""
+    from ..commands import static_data
+    from ..topup import old_config
+
+    state = ledger.state(conn)
+    head = state.head
+    if head is None:
+        raise LedgerError(
+            "this database was not seeded by ragseed (no complete seed run in its "
+            "ragseed_runs ledger since the last reset): run `ragseed seed` first"
+        )
+    identity = head.config
+    try:
+        cfg = old_config(identity, config)
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        raise LedgerError(
+            f"the ledger's configuration is not readable by this ragseed: {exc}"
+        ) from None
+    static = static_data(cfg)
+    if identity.get("static") not in (None, static_hash(static)):
+        raise ConfigError(
+            "this database was seeded from other static files than the ones found now: pass "
+            "the same --config / RAGSEED_STATIC_DIR that seeded it"
+        )
+    feats = set(identity.get("features", ()))
+    features = Features(
+        parent_id="parent_id" in feats,
+        chunk_context="chunk_context" in feats,
+        graph_triplets="graph_triplets" in feats,
+    )
+    plan = Plan(cfg, static, features)
+    done = state.done_shards
+    tenants = tuple(u for u in range(cfg.num_users) if u % state.shard_count in done)
+    return Seeded(plan, tenants, state.complete, identity)
+
+
+def turn_total(seeded: Seeded) -> int:
+    plan = seeded.plan
+    return sum(plan.session_count(u) for u in seeded.tenants) * plan.config.turns_per_session
+
+
+def turn_keys(seeded: Seeded, sample: int | None) -> list[tuple[int, int, int]]:
+    """(tenant, session, turn) of every seeded turn, or of a deterministic sample of them."""
+    plan = seeded.plan
+    per_tenant = [(u, plan.session_count(u)) for u in seeded.tenants]
+    turns = plan.config.turns_per_session
+    total = sum(n for _, n in per_tenant) * turns
+    if sample is None or sample >= total:
+        picked: Sequence[int] = range(total)
+    else:
+        picked = sorted(random.Random(f"ragseed-verify/{plan.seed}").sample(range(total), sample))
+    out: list[tuple[int, int, int]] = []
+    it = iter(picked)
+    nxt = next(it, None)
+    base = 0
+    for u, sessions in per_tenant:
+        end = base + sessions * turns
+        while nxt is not None and nxt < end:
+            s, t = divmod(nxt - base, turns)
+            out.append((u, s, t))
+            nxt = next(it, None)
+        base = end
+    return out
+
+
+def truths(plan: Plan, keys: Sequence[tuple[int, int, int]]) -> Iterator[TurnTruth]:
+    """Ground truth of the given turns, in the order given (tenants grouped)."""
+    cached_u = -1
+    picks: dict[tuple[int, int], Any] = {}
+    docs: list[Any] = []
+    for u, s, t in keys:
+        if u != cached_u:
+            picks = chat_truth(plan, u)
+            docs = [lay for lay in plan.layouts(u) if lay.indexed and lay.n_body > 0]
+            cached_u = u
+        pick = picks[(s, t)]
+        lay = docs[pick.doc] if pick.doc >= 0 else None
+        yield TurnTruth(
+            id=R.uuid_for(plan.seed, "turn", u, s, t), u=u, session=s, turn=t, form=pick.form,
+            lang=lay.lang if lay is not None else "en", n_relevant=pick.n_relevant,
+            doc_id=lay.id if lay is not None else None, ord=pick.ord,
+        )  # fmt: skip
+
+
+def batched(items: Sequence[Any] | Iterator[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
