@@ -92,10 +92,13 @@ def expected_chunks(plan: Plan, tenants: Sequence[int]) -> float:
     return docs * min(cfg.max_chunks, max(cfg.min_chunks, cfg.chunk_lambda))
 
 
-def default_workers(plan: Plan, tenants: Sequence[int]) -> int:
-    if expected_chunks(plan, tenants) < INLINE_BELOW or (os.cpu_count() or 1) < 2:
+def default_workers(plan: Plan, tenants: Sequence[int], dialect: str = "postgresql") -> int:
+    """Generator processes: none for small seeds; on PostgreSQL one, since the server backend
+    needs the other core; on SQLite, where writing is cheap, as many as there are cores."""
+    cores = os.cpu_count() or 1
+    if expected_chunks(plan, tenants) < INLINE_BELOW or cores < 2:
         return 0
-    return 1
+    return 1 if dialect == "postgresql" else min(cores, 4)
 
 
 def run(
@@ -107,7 +110,7 @@ def run(
 ) -> Iterator[Produced]:
     """Yield produced blocks; workers=0 generates in this process."""
     if workers is None:
-        workers = default_workers(plan, tenants)
+        workers = default_workers(plan, tenants, encoder.target.dialect)
     if workers <= 0:
         yield from produce(plan, tenants, encoder, block_rows)
         return

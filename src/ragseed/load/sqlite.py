@@ -40,4 +40,4 @@ class SqliteLoader(Loader):
 
     def prepare_bulk(self) -> None:
         # A bigger page cache saves I/O while the indexes grow; atomicity is unchanged.
-        self.raw.execute("PRAGMA cache_size = -262144")
+        self.raw.execute("PRAGMA cache_size = -65536")  # 64 MiB: bounded RSS
