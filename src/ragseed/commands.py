@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -426,6 +427,11 @@ def seed_workers(config: Config, workers: int, *, graph: bool | None = None) -> 
 
     init(config, graph=graph)
     shards = [Shard(k, workers) for k in range(workers)]
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+    from .parallel import _init_worker
+
+    ctx = get_context("spawn")
+    with ProcessPoolExecutor(
+        workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
+    ) as pool:
         futures = [pool.submit(_seed_shard, config, s, graph) for s in shards]
         return [f.result() for f in futures]

@@ -17,6 +17,7 @@ So after any failure the tables are empty, with their indexes, never half-loaded
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -55,10 +56,10 @@ def _load_part(url: str, plan: Plan, target: Target, tenants: list[int]) -> Part
         return Part(fp.value, dict(loader.written))
 
 
-def _init_worker() -> None:
+def _init_worker(parent: int) -> None:
     from .pipeline import _die_with_parent
 
-    _die_with_parent()
+    _die_with_parent(parent)
 
 
 def _savepoint_ddl(conn: Connection, statements: list[str]) -> None:
@@ -175,7 +176,9 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
             from multiprocessing import get_context
 
             ctx = get_context("spawn")  # never fork a process that holds a connection
-            with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker) as pool:
+            with ProcessPoolExecutor(
+                workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
+            ) as pool:
                 futures = [
                     pool.submit(_load_part, url, plan, target, deal(tenants, i, workers))
                     for i in range(workers)

@@ -54,22 +54,25 @@ class _Failed:
     error: str
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to kill this process when its parent dies (even by SIGKILL)."""
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this process when its parent dies (even by SIGKILL), and exit now if
+    it already has (it may have died while this process was still starting)."""
     try:
         import ctypes
         import signal
 
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGKILL))  # PDEATHSIG
     except (OSError, AttributeError):
         pass
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _worker(
-    plan: Plan, tenants: list[int], encoder: Encoder, block_rows: int, worker: int, q: Any
-) -> None:
-    _die_with_parent()
-    parent = os.getppid()
+    plan: Plan, tenants: list[int], encoder: Encoder, block_rows: int, worker: int, q: Any,
+    parent: int,
+) -> None:  # fmt: skip
+    _die_with_parent(parent)
     try:
         for item in produce(plan, tenants, encoder, block_rows):
             while True:
@@ -121,7 +124,7 @@ def run(
     procs = [
         ctx.Process(
             target=_worker,
-            args=(plan, deal(tenants, i, workers), encoder, block_rows, i, q),
+            args=(plan, deal(tenants, i, workers), encoder, block_rows, i, q, os.getpid()),
             daemon=True,
         )
         for i in range(workers)
