@@ -89,7 +89,7 @@ def test_a_killed_parallel_run_is_cleaned_up_by_the_next_run(pg_url: str) -> Non
     workers = psutil.Process(proc.pid).children(recursive=True)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
-    gone, alive = psutil.wait_procs(workers, timeout=15)
+    _, alive = psutil.wait_procs(workers, timeout=15)
     assert not [p for p in alive if p.status() != psutil.STATUS_ZOMBIE], "orphaned workers"
     assert _schema(pg_url) != before  # the run died in the middle: indexes still dropped
     result = commands.seed(make_config(pg_url, num_users=3))
