@@ -54,8 +54,7 @@ def static_data(config: Config) -> StaticData:
     return load_static(config.static_dir) if config.use_static else NO_STATIC
 
 
-def generation_identity(config: Config, static: StaticData, target: Target) -> dict[str, Any]:
-    """Everything that decides the rows: hashed into the ledger to recognise a repeated run."""
+def static_hash(static: StaticData) -> str:
     import hashlib
     import json
 
@@ -63,9 +62,14 @@ def generation_identity(config: Config, static: StaticData, target: Target) -> d
         [[u.model_dump() for u in static.users], [d.model_dump() for d in static.documents]],
         sort_keys=True,
     )
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def generation_identity(config: Config, static: StaticData, target: Target) -> dict[str, Any]:
+    """Everything that decides the rows: hashed into the ledger to recognise a repeated run."""
     return {
         **config.generation_dict(),
-        "static": hashlib.sha256(blob.encode()).hexdigest()[:16],
+        "static": static_hash(static),
         "features": sorted(k for k, v in vars(target.features).items() if v),
         "staging_keys": config.environment == "staging",
     }

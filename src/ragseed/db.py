@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, read_only: bool = False) -> Engine:
     from sqlalchemy import create_engine, event
     from sqlalchemy.pool import NullPool
 
@@ -41,7 +41,8 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Connection) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Readers (verify, export, status) must not block writers.
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(parsed, poolclass=NullPool, connect_args={"connect_timeout": 10})
@@ -67,11 +68,11 @@ def is_driver_error(exc: BaseException) -> bool:
 
 
 @contextmanager
-def transaction(url: str) -> Iterator[Connection]:
+def transaction(url: str, *, read_only: bool = False) -> Iterator[Connection]:
     """One connection and one transaction: commit on success, roll back on any error."""
     from sqlalchemy.exc import DBAPIError
 
-    engine = make_engine(url)
+    engine = make_engine(url, read_only=read_only)
     try:
         try:
             conn = engine.connect()

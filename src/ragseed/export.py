@@ -80,7 +80,7 @@ def export_eval(config: Config, out_dir: Path, fmt: str = "both") -> ExportSumma
         summary.out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"cannot create {out_dir}: {exc.strerror}") from None
-    with transaction(url) as conn:
+    with transaction(url, read_only=True) as conn:
         read_only(conn)
         seeded = load(conn, config)
         d = dialect_of(conn, inspect_target(conn, create=False))

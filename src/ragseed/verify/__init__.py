@@ -27,7 +27,7 @@ def run(config: Config, *, sample: int | None = None, k: int | None = None) -> R
     from ..target import inspect_target
 
     url = existing_url(config)
-    with transaction(url) as conn:
+    with transaction(url, read_only=True) as conn:
         read_only(conn)
         seeded = load(conn, config)
         d = dialect_of(conn, inspect_target(conn, create=False))

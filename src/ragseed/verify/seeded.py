@@ -6,8 +6,6 @@ caller's flags) means verify and export see the seed that is really there.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -19,7 +17,6 @@ from ..config import Config
 from ..errors import ConfigError, DatabaseError, LedgerError
 from ..generate.tenant import chat_truth
 from ..plan import Features, Plan
-from ..static import StaticData
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -46,15 +43,6 @@ class TurnTruth:
     n_relevant: int  # the first n_relevant sources are relevant
     doc_id: str | None  # the asked-about document
     ord: int  # position of the first relevant chunk in it
-
-
-def static_hash(static: StaticData) -> str:
-    # Same digest as commands.generation_identity records.
-    blob = json.dumps(
-        [[u.model_dump() for u in static.users], [d.model_dump() for d in static.documents]],
-        sort_keys=True,
-    )
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def existing_url(config: Config) -> str:
@@ -102,6 +90,8 @@ def load(conn: Connection, config: Config) -> Seeded:
             f"the ledger's configuration is not readable by this ragseed: {exc}"
         ) from None
     static = static_data(cfg)
+    from ..commands import static_hash
+
     if identity.get("static") not in (None, static_hash(static)):
         raise ConfigError(
             "this database was seeded from other static files than the ones found now: pass "

@@ -22,6 +22,11 @@ class Dialect:
     def pg(self) -> bool:
         return self.name == "postgresql"
 
+    @property
+    def searchable(self) -> bool:
+        """The engine's keyword search needs the tsvector column, which only PostgreSQL has."""
+        return self.pg and "tsv" in self.chunk_columns
+
     def sources(self, turns: str = "t") -> tuple[str, str]:
         """(FROM clause with chat_turns as `turns` and one row per source, source id expr)."""
         if not self.pg:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from ..generate import text as T
@@ -108,6 +109,7 @@ def _turn(
         rec.empty += not found
 
 
+@cache
 def _search_sql() -> Any:
     from sqlalchemy import text
 
@@ -118,7 +120,7 @@ def tally(
     conn: Connection, d: Dialect, seeded: Seeded, keys: Sequence[tuple[int, int, int]], k: int
 ) -> Tally:
     out = Tally()
-    search = d.pg and "tsv" in d.chunk_columns
+    search = d.searchable
     for batch in batched(truths(seeded.plan, keys), BATCH):
         rows = {
             r.id: r
@@ -172,7 +174,7 @@ def checks(t: Tally, d: Dialect, k: int) -> tuple[list[Check], list[str]]:
     words.figures["examples"] = t.word_examples
     out.append(words)
     notes: list[str] = []
-    if not (d.pg and "tsv" in d.chunk_columns):
+    if not d.searchable:
         notes.append(
             f"retrieval recall skipped: the engine's keyword search needs chunk_store.tsv, "
             f"which only PostgreSQL has ({d.name} here)"
