@@ -19,8 +19,8 @@ from .stream import BLOCK_ROWS, iter_blocks
 
 #: Tenants are dealt to generator processes in runs of this many, round-robin.
 DEAL = 32
-#: Below this many expected chunk rows, starting a process costs more than it saves.
-INLINE_BELOW = 40_000
+#: Below this many expected chunk rows, a generator process costs more than it saves.
+INLINE_BELOW = 5_000
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,9 @@ def run(
         return
     import multiprocessing as mp
 
-    ctx = mp.get_context("spawn")  # no fork: the parent holds an open database connection
+    # fork starts at once with everything imported; the child never touches the parent's open
+    # database connection and leaves through os._exit, so no finalizer can close it.
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     q = ctx.Queue(maxsize=3 * workers)
     procs = [
         ctx.Process(

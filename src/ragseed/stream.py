@@ -11,6 +11,8 @@ from .generate.tenant import tenant_rows
 from .plan import Plan
 
 BLOCK_ROWS = 20_000
+#: The first block is small so that loading starts early; blocks then double up to BLOCK_ROWS.
+FIRST_BLOCK_ROWS = 2_000
 
 
 def clock_for(plan: Plan) -> Clock:
@@ -36,6 +38,7 @@ def iter_blocks(
     keep = list(tables) if tables is not None else list(empty_rows())
     mask = plan.config.environment == "staging"
     block, size, count, fp = empty_rows(), 0, 0, 0
+    limit = min(FIRST_BLOCK_ROWS, block_rows)
     for u in tenants:
         rows = tenant_rows(plan, u, clock)
         fp += tenant_digest(rows, keep, mask_api_keys=mask)
@@ -44,8 +47,9 @@ def iter_blocks(
             block[table].extend(batch)
             size += len(batch)
         count += 1
-        if size >= block_rows:
+        if size >= limit:
             yield Block(count, block, fp)
             block, size, count, fp = empty_rows(), 0, 0, 0
+            limit = min(2 * limit, block_rows)
     if count:
         yield Block(count, block, fp)
