@@ -121,7 +121,11 @@ def run(
 
     # fork starts at once with everything imported; the child never touches the parent's open
     # database connection and leaves through os._exit, so no finalizer can close it.
-    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    # Forking a process that runs other threads can copy a held lock: spawn then.
+    import threading
+
+    forkable = "fork" in mp.get_all_start_methods() and threading.active_count() == 1
+    ctx = mp.get_context("fork" if forkable else "spawn")
     q = ctx.Queue(maxsize=3 * workers)
     procs = [
         ctx.Process(
