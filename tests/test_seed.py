@@ -182,3 +182,12 @@ def test_chunk_hash_is_sha256_of_text(db_url: str) -> None:
     commands.seed(make_config(db_url, num_users=2))
     for _id, _user, digest, text, *_ in dump(db_url)["chunk_store"]:
         assert digest == hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_one_hundred_thousand_users(sqlite_url: str) -> None:
+    """Faker's emails collide well before this; ours are unique by construction."""
+    cfg = make_config(sqlite_url, num_users=100_000, docs_per_user=0, sessions_per_user=0)
+    result = commands.seed(cfg)
+    assert result.counts["users"] == 100_000
+    assert scalar(sqlite_url, "SELECT count(DISTINCT email) FROM users") == 100_000
+    assert scalar(sqlite_url, "SELECT count(DISTINCT api_key) FROM users") == 100_000

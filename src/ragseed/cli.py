@@ -90,6 +90,9 @@ def seed(
         str | None,
         typer.Option(help="Document language mix, e.g. en=0.8,ar=0.2.", show_default=False),
     ] = None,
+    chunk_tokens: Annotated[
+        int | None, typer.Option(help="Target tokens per chunk (default 96).", show_default=False)
+    ] = None,
     reset: Annotated[
         bool, typer.Option("--reset", help="Empty the RAG tables first, in the same transaction.")
     ] = False,
@@ -142,7 +145,7 @@ def seed(
         environment=env, profile=profile, num_users=num_users, docs_per_user=num_docs,
         min_chunks=min_chunks, max_chunks=max_chunks, sessions_per_user=sessions,
         turns_per_session=turns, seed=seed, database_url=database_url, static_dir=static_dir,
-        languages=parse_languages(languages) if languages else None,
+        languages=parse_languages(languages) if languages else None, chunk_tokens=chunk_tokens,
         reset=reset or None, use_static=False if no_static else None,
     )  # fmt: skip
     cfg = _build(flags, config)
