@@ -125,7 +125,7 @@ def run(
     import threading
 
     forkable = "fork" in mp.get_all_start_methods() and threading.active_count() == 1
-    ctx = mp.get_context("fork" if forkable else "spawn")
+    ctx: Any = mp.get_context("fork" if forkable else "spawn")
     q = ctx.Queue(maxsize=3 * workers)
     procs = [
         ctx.Process(
