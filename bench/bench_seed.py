@@ -37,19 +37,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ragseed.schema import TABLES as SCHEMA_TABLES
+
 BENCH = Path(__file__).resolve().parent
 PY = sys.executable
 DEV_SERVER = "postgresql://postgres:@/postgres?host=/tmp/pgdev"
 METHODS = ("ragseed", "seed-doc", "floor")
-TABLES = (
-    "users",
-    "documents",
-    "chunk_store",
-    "document_chunks",
-    "chat_sessions",
-    "chat_turns",
-    "graph_triplets",
-)
+TABLES = SCHEMA_TABLES  # FK order
 AVG_CHARS = "SELECT avg(length(text)) FROM chunk_store"
 #: Variables that would change what the ragseed CLI seeds: never passed to the children.
 SCRUB = ("DATABASE_URL", "ENVIRONMENT")
