@@ -149,3 +149,53 @@ def test_each_config_and_worker_gets_its_own_database(tmp_path: Path) -> None:
     worker = Registry(base, {}, worker="gw1")
     assert worker.url_for(worker.default_tag) == f"sqlite:///{tmp_path / 'x-gw1.db'}"
     assert reg.tag(reg.config({"profile": "testing"})) == reg.default_tag
+
+
+ORDER_SUITE = """
+import json, os, pathlib
+import pytest
+from ragseed import factories as F
+
+OUT = pathlib.Path(os.environ["RAGSEED_ORDER_OUT"])
+
+
+@pytest.mark.parametrize("n", range(6))
+def test_make(n, ragseed_session, request):
+    user = F.UserFactory.create(documents=1, sessions=1, sqlalchemy_session=ragseed_session)
+    doc = user.documents[0]
+    record = [user.email, user.api_key, doc.id, [c.text for c in user.chunks][:2],
+              user.sessions[0].turns[0].question]
+    name = request.node.nodeid.replace("/", "_").replace(":", "_")
+    (OUT / f"{name}.json").write_text(json.dumps(record))
+"""
+
+REVERSE = """
+def pytest_collection_modifyitems(items):
+    items.reverse()
+"""
+
+
+def test_factory_data_is_stable_under_xdist_and_any_order(pytester: pytest.Pytester) -> None:
+    """factory_boy's global random state would make these depend on test order and worker;
+    ragseed's keys come from the test's node id, so they do not."""
+    pytest.importorskip("xdist")
+    pytester.makepyfile(test_order=ORDER_SUITE)
+    outputs = []
+    for run, (args, conftest) in enumerate(
+        [((), ""), (("-n", "2"), ""), ((), REVERSE), (("-n", "2"), REVERSE)]
+    ):
+        out = pytester.path / f"out{run}"
+        out.mkdir()
+        pytester.makeconftest(conftest)
+        import os
+
+        os.environ["RAGSEED_ORDER_OUT"] = str(out)
+        try:
+            res = pytester.runpytest_subprocess(*args)
+        finally:
+            del os.environ["RAGSEED_ORDER_OUT"]
+        res.assert_outcomes(passed=6)
+        outputs.append({p.name: p.read_text() for p in sorted(out.iterdir())})
+    assert len(outputs[0]) == 6
+    assert all(o == outputs[0] for o in outputs[1:])
+    assert len({v for v in outputs[0].values()}) == 6  # and every test got its own data
