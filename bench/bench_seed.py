@@ -74,13 +74,22 @@ class Volume:
         # same chunks per document so that it writes about the same number of chunks.
         lo = min(5, max(1, int(a.chunks_per_doc)))
         hi = max(lo, round(2 * a.chunks_per_doc - lo))
-        return cls(a.chunks, users, a.docs_per_user, a.sessions, a.turns, a.seed, lo, hi)
+        return cls(
+            a.chunks, users, a.docs_per_user, a.sessions, a.turns, a.seed, lo, hi, a.chunk_tokens
+        )
+
+    chunk_tokens: int | None = None
 
     def flags(self) -> list[str]:
         return [
             "--num-users", str(self.users), "--num-docs", str(self.docs_per_user),
             "--sessions", str(self.sessions), "--turns", str(self.turns),
         ]  # fmt: skip
+
+    def ragseed_flags(self) -> list[str]:
+        """Flags for ragseed and the floor (which must generate the same rows)."""
+        extra = ["--chunk-tokens", str(self.chunk_tokens)] if self.chunk_tokens else []
+        return [*self.flags(), *extra]
 
 
 # --- databases -------------------------------------------------------------------------------
@@ -114,6 +123,15 @@ class Backend:
         pass
 
 
+#: --engine-schema: the engine's stage-1 schema (tsv and its GIN index, no stage-2 columns, no
+#: graph_triplets), as in the issue's own measurements. Default: ragseed's full schema.
+STAGE1 = {"on": False}
+
+
+def tables() -> tuple[str, ...]:
+    return tuple(t for t in TABLES if not (STAGE1["on"] and t == "graph_triplets"))
+
+
 def create_schema(url: str, dialect: str) -> None:
     from ragseed.db import make_engine
     from ragseed.schema import build_metadata
@@ -122,6 +140,10 @@ def create_schema(url: str, dialect: str) -> None:
     try:
         with engine.begin() as conn:
             build_metadata(dialect).create_all(conn)
+            if STAGE1["on"]:
+                conn.exec_driver_sql("DROP TABLE graph_triplets")
+                for column in ("parent_id", "chunk_context"):
+                    conn.exec_driver_sql(f"ALTER TABLE chunk_store DROP COLUMN {column}")
     finally:
         engine.dispose()
 
@@ -175,7 +197,9 @@ class Postgres(Backend):
 
     def counts(self, url: str) -> dict[str, int]:
         with self._connect(url) as conn:
-            return {t: int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in TABLES}
+            return {
+                t: int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in tables()
+            }
 
     def chunk_chars(self, url: str) -> float:
         with self._connect(url) as conn:
@@ -236,7 +260,9 @@ class Sqlite(Backend):
 
         con = sqlite3.connect(self._path(url))
         try:
-            return {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in TABLES}
+            return {
+                t: int(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in tables()
+            }
         finally:
             con.close()
 
@@ -293,14 +319,14 @@ class Run:
 
 def command(method: str, url: str, vol: Volume, parallel: int | None, result: Path) -> list[str]:
     if method == "ragseed":
-        cmd = [PY, "-m", "ragseed", "seed", "--database-url", url, *vol.flags(),
+        cmd = [PY, "-m", "ragseed", "seed", "--database-url", url, *vol.ragseed_flags(),
                "--seed", str(vol.seed), "--quiet", "--env", "testing"]  # fmt: skip
         return [*cmd, "--parallel", str(parallel)] if parallel else cmd
     if method == "seed-doc":
         return [PY, str(BENCH / "seed_doc_method.py"), "--database-url", url, *vol.flags(),
                 "--min-chunks", str(vol.doc_min_chunks), "--max-chunks", str(vol.doc_max_chunks),
                 "--result", str(result)]  # fmt: skip
-    return [PY, str(BENCH / "floor_load.py"), "--database-url", url, *vol.flags(),
+    return [PY, str(BENCH / "floor_load.py"), "--database-url", url, *vol.ragseed_flags(),
             "--seed", str(vol.seed), "--env", "testing", "--result", str(result)]  # fmt: skip
 
 
@@ -581,7 +607,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help=f"comma-separated subset of {','.join(METHODS)}",
     )
     ap.add_argument("--json", help="also write every run and the summary to this file")
+    ap.add_argument(
+        "--engine-schema",
+        action="store_true",
+        help="seed the engine's stage-1 schema (no parent_id/chunk_context, no graph_triplets)",
+    )
+    ap.add_argument(
+        "--chunk-tokens", type=int, help="ragseed's (and the floor's) target tokens per chunk"
+    )
     args = ap.parse_args(argv)
+    STAGE1["on"] = args.engine_schema
     args.methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     bad = [m for m in args.methods if m not in METHODS]
     if bad or args.repeat < 1 or args.chunks < 1:

@@ -130,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--env", default="testing")
     ap.add_argument("--result", help="write timings as JSON to this file")
+    ap.add_argument("--chunk-tokens", type=int)
     args = ap.parse_args(argv)
     flags = {
         "environment": args.env,
@@ -139,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         "turns_per_session": args.turns,
         "seed": args.seed,
         "database_url": args.database_url,
+        "chunk_tokens": args.chunk_tokens,
     }
     t0 = time.perf_counter()
     target, rows = pregenerate(args.database_url, flags)
