@@ -37,6 +37,10 @@ class Target:
             graph_triplets="graph_triplets" in self.columns,
         )
 
+    def tables(self) -> list[str]:
+        """The tables that get rows, in FK order."""
+        return [t for t in TABLES if t in self.columns]
+
     def projection(self, table: str) -> list[int]:
         """Indexes into the canonical row (rows.COLUMNS) of the columns written."""
         canonical = COLUMNS[table]

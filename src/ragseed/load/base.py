@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..generate.rows import Rows
-from ..schema import TABLES
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -29,7 +28,7 @@ class Encoder:
     target: Target
 
     def tables(self) -> list[str]:
-        return [t for t in TABLES if t in self.target.columns]
+        return self.target.tables()
 
     def encode(self, rows: Rows) -> Encoded:
         out: Encoded = []
@@ -62,7 +61,7 @@ class Loader:
         return self.encoder_class(self.target)
 
     def tables(self) -> list[str]:
-        return [t for t in TABLES if t in self.target.columns]
+        return self.target.tables()
 
     def write(self, rows: Rows) -> None:
         """Encode and write in this process (small seeds, factories)."""
