@@ -65,3 +65,23 @@ def execute(url: str, *statements: str) -> None:
         for sql in statements:
             conn.exec_driver_sql(sql)
     engine.dispose()
+
+
+def schema_snapshot(url: str) -> list[tuple[str, ...]]:
+    """Every index and constraint definition, to check that a bulk load put them all back."""
+    engine = create_engine(normalize(url))
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            rows = conn.execute(text(
+                "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master "
+                "WHERE type IN ('index', 'table') ORDER BY 1, 2"
+            )).all()  # fmt: skip
+        else:
+            rows = conn.execute(text(
+                "SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' UNION ALL "
+                "SELECT conrelid::regclass::text || ' ' || conname || ' ' || "
+                "pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE connamespace = 'public'::regnamespace ORDER BY 1"
+            )).all()  # fmt: skip
+    engine.dispose()
+    return [tuple(r) for r in rows]

@@ -398,3 +398,64 @@ def test_estimate_tokens() -> None:
 def test_estimate_tokens_matches_its_definition(text: str) -> None:
     expected = len(re.findall(r"\w+|[^\w\s]", text)) + len(re.findall(r"\w{9,}", text))
     assert T.estimate_tokens(text) == expected
+
+
+# --- pieces: what a chunk was composed of --------------------------------------------------
+
+
+@given(SEEDS, LANGS, TOPIC, st.integers(1, 12), st.sampled_from([24, 64, 96, 200]))
+@SLOW
+def test_piece_tokens_are_exact(seed: int, lang: str, topic: str, n: int, size: int) -> None:
+    """The size counted while composing equals estimate_tokens of the text, Arabic words glued
+    to a slot included; chat prompt tokens rely on it."""
+    rng = random.Random(seed)
+    title = T.document_title(rng, topic, lang)
+    pieces = T.document_pieces(rng, topic, lang, title, n, size)
+    assert [p.text for p in pieces] == document(seed, lang, topic, n, size)
+    for p in pieces:
+        assert p.tokens == T.estimate_tokens(p.text)
+        assert sum(T._lang(lang).slots[t] for t in p.templates) == len(p.nouns)
+
+
+def test_glued_slots_are_counted() -> None:
+    lg = T._lang("ar")
+    assert lg.glued, "the Arabic templates glue و to a slot"
+    long_term = next(t for t in lg.first_word if lg.first_word[t] == 8)
+    template = next(iter(lg.glued))
+    nouns = [long_term] * lg.slots[template]
+    text = template.format(*nouns)
+    size = lg.base_tokens[template] + sum(lg.term_tokens[n] for n in nouns)
+    assert size + T._glue_tokens(lg, [template], nouns) == T.estimate_tokens(text)
+    assert T._glue_tokens(lg, [template], nouns) > 0  # 8 letters + و = 9: counts twice
+
+
+@given(SEEDS, LANGS, TOPIC, st.integers(min_value=0, max_value=6))
+@SLOW
+def test_piece_triplets(seed: int, lang: str, topic: str, k: int) -> None:
+    rng = random.Random(seed)
+    title = T.document_title(rng, topic, lang)
+    found = 0
+    for piece in T.document_pieces(rng, topic, lang, title, 4):
+        facts = T.piece_triplets(rng, piece, lang, k)
+        found += len(facts)
+        assert len(facts) <= k and len(set(facts)) == len(facts)
+        for subject, relation, obj in facts:
+            assert subject in piece.text and obj in piece.text and subject != obj
+            assert subject in piece.nouns and obj in piece.nouns
+            assert relation in T.RELATIONS
+    assert found or k == 0
+
+
+def test_piece_triplets_name_the_relation_between_the_slots() -> None:
+    lg = T._lang("en")
+    template = next(t for t, rels in lg.relations.items() if "reduces" in rels)
+    j = lg.relations[template].index("reduces")
+    nouns = [f"term{i}" for i in range(lg.slots[template])]
+    piece = T.Piece(template.format(*nouns), 0, (template,), tuple(nouns))
+    facts = T.piece_triplets(random.Random(0), piece, "en", 10)
+    assert (nouns[j], "reduces", nouns[j + 1]) in facts
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
+def test_ascii_words_match_the_regex(text: str) -> None:
+    assert T._words(text) == WORD.findall(text.lower())

@@ -12,7 +12,7 @@ from ragseed.errors import DatabaseError, LedgerError
 from ragseed.plan import CONTENT_TYPE_BY_EXT
 
 from .conftest import make_config
-from .dbutil import dump, execute, scalar
+from .dbutil import dump, execute, scalar, schema_snapshot
 
 
 def test_counts_match_the_config(db_url: str) -> None:
@@ -154,6 +154,23 @@ def test_failure_midway_leaves_the_database_as_it_was(db_url: str) -> None:
         commands.seed(make_config(db_url, seed=2, reset=True, profile="development"))
     assert dump(db_url) == before
     assert scalar(db_url, "SELECT count(*) FROM ragseed_runs") == runs
+
+
+def test_bulk_load_puts_every_index_and_constraint_back(db_url: str) -> None:
+    """Into empty tables the loaders drop secondary indexes (and on PostgreSQL constraints) and
+    rebuild them after the data: the schema must end up exactly as it started, after a
+    successful load and after a failed one."""
+    commands.init(make_config(db_url))
+    before = schema_snapshot(db_url)
+    assert any("ix_chunk_store_user_id" in " ".join(r) for r in before)
+    commands.seed(make_config(db_url, num_users=6))
+    assert schema_snapshot(db_url) == before
+    dialect = "postgresql" if db_url.startswith("postgres") else "sqlite"
+    execute(db_url, *FAIL_TRIGGER[dialect])
+    with_trigger = schema_snapshot(db_url)
+    with pytest.raises(DatabaseError, match="forced failure"):
+        commands.seed(make_config(db_url, seed=2, reset=True))
+    assert schema_snapshot(db_url) == with_trigger
 
 
 def test_first_seed_failure_creates_nothing(sqlite_url: str) -> None:

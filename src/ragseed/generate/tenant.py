@@ -31,19 +31,12 @@ FAILED_ERRORS = (
 
 
 class _Chunk:
-    """A body chunk as chat generation sees it; its token count is computed once, when needed."""
+    """A body chunk as chat generation sees it."""
 
-    __slots__ = ("_tokens", "id", "lang", "text")
+    __slots__ = ("id", "lang", "text", "tokens")
 
-    def __init__(self, id: str, text: str, lang: str) -> None:
-        self.id, self.text, self.lang = id, text, lang
-        self._tokens = -1
-
-    @property
-    def tokens(self) -> int:
-        if self._tokens < 0:
-            self._tokens = T.estimate_tokens(self.text)
-        return self._tokens
+    def __init__(self, id: str, piece: T.Piece, lang: str) -> None:
+        self.id, self.text, self.tokens, self.lang = id, piece.text, piece.tokens, lang
 
 
 def user_row(plan: Plan, u: int, clock: Clock) -> Row:
@@ -91,15 +84,22 @@ def _slug(title: str) -> str:
 
 def document_texts(plan: Plan, lay: DocLayout) -> tuple[str, list[str]]:
     """(title, body chunk texts) of a document: deterministic from its (seed, tenant, index)."""
+    title, pieces = document_pieces(plan, lay)
+    return title, [p.text for p in pieces]
+
+
+def document_pieces(plan: Plan, lay: DocLayout) -> tuple[str, list[T.Piece]]:
+    """(title, body chunks) of a document. Static chunks carry no composition (no templates)."""
     from ..plan import split_static
 
     if lay.static is not None:
-        return lay.static.title, split_static(lay.static.content, plan.config.chunk_tokens)
+        texts = split_static(lay.static.content, plan.config.chunk_tokens)
+        return lay.static.title, [T.Piece(t, T.estimate_tokens(t), (), ()) for t in texts]
     rng = _text_stream(plan, lay)
     title = T.document_title(rng, lay.topic, lay.lang)
     if lay.n_body <= 0:
         return title, []
-    return title, T.document_chunks(
+    return title, T.document_pieces(
         rng, lay.topic, lay.lang, title, lay.n_body, plan.config.chunk_tokens
     )
 
@@ -137,10 +137,12 @@ def tenant_rows(plan: Plan, u: int, clock: Clock) -> Rows:
 
     previous: tuple[str, str] = ("", "")  # filename and content type of the previous upload
     for lay in plan.layouts(u):
+        pieces: list[T.Piece] = []
         if lay.indexed:
-            title, bodies = document_texts(plan, lay)
+            title, pieces = document_pieces(plan, lay)
         else:
-            title, bodies = T.document_title(_text_stream(plan, lay), _topic(lay), lay.lang), []
+            title = T.document_title(_text_stream(plan, lay), _topic(lay), lay.lang)
+        bodies = [p.text for p in pieces]
         doc_row = _document_row(plan, lay, user_id, title, clock)
         if lay.same_name and previous[0]:
             name, ctype = previous
@@ -161,15 +163,21 @@ def tenant_rows(plan: Plan, u: int, clock: Clock) -> Rows:
         }  # fmt: skip
         doc_chunks: list[_Chunk] = []
         trng = R.stream(plan.seed, "triplets", u, lay.d)
-        for i, body in enumerate(bodies):
+        for i, piece in enumerate(pieces):
+            body = piece.text
             sec = sections[i]
             pid = parent_ids[sec] if sec in parents and i in parents[sec][2] else None
             ctx = chunk_context(lay, title, i, names[i]) if feats.chunk_context else None
             cid = store(plan.body_chunk_id(u, lay.d, i), body, pid, ctx, chunk_ts)
             rows["document_chunks"].append((lay.id, i, cid))
-            doc_chunks.append(_Chunk(cid, body, lay.lang))
+            doc_chunks.append(_Chunk(cid, piece, lay.lang))
             if feats.graph_triplets and trng.random() < 0.35:
-                for s, rel, o in T.triplets_for(trng, body, lay.lang, 2):
+                facts = (
+                    T.piece_triplets(trng, piece, lay.lang, 2)
+                    if piece.templates
+                    else T.triplets_for(trng, body, lay.lang, 2)
+                )
+                for s, rel, o in facts:
                     rows["graph_triplets"].append((user_id, lay.id, cid, s, rel, o, chunk_ts))
         for j, b in enumerate(lay.boilerplate):
             # Boilerplate recurs across documents: stored once, referenced from each.
@@ -338,4 +346,7 @@ def _title(question: str, limit: int = 80) -> str:
     return cut + "…"
 
 
-__all__ = ["BOILERPLATE_POOL", "boilerplate", "document_texts", "tenant_rows", "user_row"]
+__all__ = [
+    "BOILERPLATE_POOL", "boilerplate", "document_pieces", "document_texts", "tenant_rows",
+    "user_row",
+]  # fmt: skip
