@@ -459,3 +459,26 @@ def test_piece_triplets_name_the_relation_between_the_slots() -> None:
 @given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
 def test_ascii_words_match_the_regex(text: str) -> None:
     assert T._words(text) == WORD.findall(text.lower())
+
+
+@given(SEEDS, LANGS, TOPIC, st.integers(min_value=1, max_value=3))
+@settings(max_examples=150, deadline=None)
+def test_piece_questions_and_answers_read_like_the_text_ones(
+    seed: int, lang: str, topic: str, n_sources: int
+) -> None:
+    """Questions built from the composition use only words that stand whole in the sources
+    (an Arabic term glued to و is not one), and answers are sentences of the sources."""
+    rng = random.Random(seed)
+    title = T.document_title(rng, topic, lang)
+    pieces = T.document_pieces(rng, topic, lang, title, 4)[:n_sources]
+    texts = [p.text for p in pieces]
+    available = {w for text in texts for w in words(text)}
+    sentences = {s for text in texts for s in split_sentences(text)}
+    for form in ("natural", "keyword", "natural"):
+        question = T.piece_question(rng, pieces, lang, form)
+        content = set(words(question)) - T.QUESTION_WORDS[lang]
+        assert content and content <= available, (question, content - available)
+        answer = T.piece_answer(rng, question, pieces, lang)
+        said = split_sentences(answer)
+        assert 2 <= len(said) <= 5 or len(sentences) < 2
+        assert set(said[1:]) <= sentences

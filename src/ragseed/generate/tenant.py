@@ -7,6 +7,7 @@ tenants can be generated in any order, in any process, or on another machine (sh
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -16,6 +17,7 @@ from . import text as T
 from .names import DOMAINS, FIRST, LAST
 from .rows import Clock, Row, Rows, empty_rows
 
+_NOT_ALNUM = re.compile(r"[\W_]+")
 SYSTEM_PROMPT_TOKENS = 142  # the engine's fixed RAG prompt around question and context
 NO_CONTEXT_ANSWER = {
     "en": "I could not find this in your documents. Upload one that covers it and ask again.",
@@ -33,10 +35,10 @@ FAILED_ERRORS = (
 class _Chunk:
     """A body chunk as chat generation sees it."""
 
-    __slots__ = ("id", "lang", "text", "tokens")
+    __slots__ = ("id", "lang", "piece", "tokens")
 
     def __init__(self, id: str, piece: T.Piece, lang: str) -> None:
-        self.id, self.text, self.tokens, self.lang = id, piece.text, piece.tokens, lang
+        self.id, self.piece, self.tokens, self.lang = id, piece, piece.tokens, lang
 
 
 def user_row(plan: Plan, u: int, clock: Clock) -> Row:
@@ -78,8 +80,7 @@ def _document_row(plan: Plan, lay: DocLayout, user_id: str, title: str, clock: C
 
 
 def _slug(title: str) -> str:
-    out = "".join(c.lower() if c.isalnum() else "-" for c in title)
-    return "-".join(filter(None, out.split("-")))[:80] or "document"
+    return _NOT_ALNUM.sub("-", title.lower()).strip("-")[:80] or "document"
 
 
 def document_texts(plan: Plan, lay: DocLayout) -> tuple[str, list[str]]:
@@ -319,9 +320,14 @@ def _turn(
     chunks = docs[pick.doc]
     relevant = chunks[pick.ord : pick.ord + pick.n_relevant]
     lang = relevant[0].lang
-    texts = [c.text for c in relevant]
-    q = T.question_for(rng, texts, lang, pick.form)
-    a = T.answer_for(rng, q, texts, lang)
+    pieces = [c.piece for c in relevant]
+    if all(p.templates for p in pieces):  # generated text: read its composition, do not parse
+        q = T.piece_question(rng, pieces, lang, pick.form)
+        a = T.piece_answer(rng, q, pieces, lang)
+    else:  # static documents
+        texts = [p.text for p in pieces]
+        q = T.question_for(rng, texts, lang, pick.form)
+        a = T.answer_for(rng, q, texts, lang)
     chosen = {c.id for c in relevant}
     distractors: list[_Chunk] = []
     # Near misses first (same document), then anything else the tenant owns.

@@ -121,6 +121,7 @@ class _Lang:
     glued: dict[str, tuple[int, ...]]  # template with a word glued to a slot -> prefix per slot
     first_word: dict[str, int]  # term -> length of its first word
     relations: dict[str, tuple[str | None, ...]]  # template -> relation between adjacent slots
+    word_sets: dict[str, frozenset[str]]  # template (fixed words) or term -> its words
     family: dict[str, int]  # expanded template -> the template it was expanded from
     term_tokens: dict[str, int]
     topics: dict[str, _Topic]
@@ -284,6 +285,10 @@ def _lang(code: str) -> _Lang:
         glued=glued,
         first_word={t: _first_word(t) for t in all_terms},
         relations={t: _slot_relations(t, v.RELATION_WORDS) for t in templates},
+        word_sets={
+            **{t: frozenset(_words(t.replace("{}", " "))) for t in all_terms},
+            **{t: frozenset(_words(t.replace("{}", " "))) for t in templates},
+        },
         family=family,
         term_tokens=term_tokens,
         topics=topics,
@@ -564,6 +569,26 @@ def question_for(rng: random.Random, chunk_texts: list[str], lang: str, form: st
     raise ValueError(f"unknown question form {form!r}; expected 'natural' or 'keyword'")
 
 
+def piece_question(rng: random.Random, pieces: list[Piece], lang: str, form: str) -> str:
+    """:func:`question_for` of generated pieces; a natural question reads the terms and verbs
+    from how the pieces were composed instead of parsing their text."""
+    if not pieces:
+        raise ValueError("pieces must not be empty")
+    lg = _lang(lang)
+    if form != "natural":
+        return question_for(rng, [p.text for p in pieces], lang, form)
+    found: dict[str, int] = {}
+    words: set[str] = set()
+    for p in pieces:
+        for noun in _whole_word_nouns(lg, p):
+            found.setdefault(noun, len(found))
+            words.update(lg.word_sets[noun])
+        words.update(*map(lg.word_sets.__getitem__, p.templates))
+    if not found:
+        return _natural_question(rng, lg, [p.text for p in pieces])
+    return _natural_choice(rng, lg, found, words)
+
+
 def _keyword_question(rng: random.Random, lg: _Lang, text: str) -> str:
     # Rarest vocabulary words first; a word sharing a term with one already chosen adds little
     # filtering power (the two always appear together), so it waits.
@@ -592,6 +617,24 @@ def _keyword_question(rng: random.Random, lg: _Lang, text: str) -> str:
     return " ".join(sorted(chosen, key=tokens.index))
 
 
+def _whole_word_nouns(lg: _Lang, piece: Piece) -> list[str]:
+    """The piece's nouns that stand as whole words: a search for "X" does not find Arabic "وX"."""
+    if not lg.glued:
+        return list(piece.nouns)
+    out: list[str] = []
+    at = 0
+    for t in piece.templates:
+        n = lg.slots[t]
+        prefixes = lg.glued.get(t)
+        out += (
+            piece.nouns[at : at + n]
+            if prefixes is None
+            else [w for w, p in zip(piece.nouns[at : at + n], prefixes, strict=True) if not p]
+        )
+        at += n
+    return out
+
+
 def _natural_question(rng: random.Random, lg: _Lang, chunk_texts: list[str]) -> str:
     found: dict[str, int] = {}  # term -> order of first appearance
     words: set[str] = set()
@@ -600,12 +643,21 @@ def _natural_question(rng: random.Random, lg: _Lang, chunk_texts: list[str]) -> 
         words.update(tokens)
         for _, _, term in _scan(lg, tokens):
             found.setdefault(term, len(found))
-    # The most distinctive terms make the most useful questions.
-    terms = sorted(found, key=lambda t: (lg.term_weight[t], found[t]))
-    if not terms:
+    if not found:
         terms = [w for w in keywords_of(" ".join(chunk_texts), lg.code) if not w.isdigit()][:5]
-    if not terms:
-        return lg.natural_fallback
+        if not terms:
+            return lg.natural_fallback
+        found = {t: i for i, t in enumerate(terms)}
+        return _natural_choice(rng, lg, found, words, ranked=terms)
+    return _natural_choice(rng, lg, found, words)
+
+
+def _natural_choice(
+    rng: random.Random, lg: _Lang, found: dict[str, int], words: set[str],
+    ranked: list[str] | None = None,
+) -> str:  # fmt: skip
+    # The most distinctive terms make the most useful questions.
+    terms = ranked or sorted(found, key=lambda t: (lg.term_weight[t], found[t]))
     a = rng.choice(terms[:4])
     others = [t for t in terms[:6] if t != a]
     b = rng.choice(others) if others else None
@@ -631,10 +683,29 @@ def _sentences(text: str) -> list[str]:
 def answer_for(rng: random.Random, question: str, chunk_texts: list[str], lang: str) -> str:
     """A reference answer of 2-5 sentences taken from the chunks, those sharing the most words
     with the question first, kept in document order."""
-    lg = _lang(lang)
     sentences = [s for text in chunk_texts for s in _sentences(text)]
     if not sentences:
         return " ".join(t.strip().lstrip("#").strip() for t in chunk_texts)
+    return _answer(rng, question, sentences, lang)
+
+
+def piece_answer(rng: random.Random, question: str, pieces: list[Piece], lang: str) -> str:
+    """:func:`answer_for` of generated pieces: their sentences are their filled templates."""
+    lg = _lang(lang)
+    sentences = []
+    for p in pieces:
+        at = 0
+        for t in p.templates:
+            n = lg.slots[t]
+            sentences.append(t.format(*p.nouns[at : at + n]))
+            at += n
+    if not sentences:
+        return answer_for(rng, question, [p.text for p in pieces], lang)
+    return _answer(rng, question, sentences, lang)
+
+
+def _answer(rng: random.Random, question: str, sentences: list[str], lang: str) -> str:
+    lg = _lang(lang)
     asked = set(keywords_of(question, lang))
     ranked = sorted(
         range(len(sentences)), key=lambda i: (-len(asked.intersection(_words(sentences[i]))), i)
