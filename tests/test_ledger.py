@@ -68,6 +68,21 @@ def test_shrinking_or_changing_is_refused(db_url: str, change: dict, message: st
     assert dump(db_url) == before
 
 
+def test_a_seed_of_another_generator_is_not_grown(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A newer ragseed generates other rows for the same config: growing an older seed would mix
+    the two, and even "nothing to do" would be a lie."""
+    commands.seed(make_config(sqlite_url, **SMALL))
+    before = dump(sqlite_url)
+    monkeypatch.setattr(commands, "GENERATOR", commands.GENERATOR + 1)
+    for flags in (SMALL, {**SMALL, "num_users": 6}):
+        with pytest.raises(LedgerError, match=r"generates different rows.*--reset"):
+            commands.seed(make_config(sqlite_url, **flags))
+    assert dump(sqlite_url) == before
+    assert not commands.seed(make_config(sqlite_url, **SMALL, reset=True)).skipped
+
+
 def test_shards_together_equal_one_full_run(db_url: str, tmp_path: Path) -> None:
     cfg = make_config(db_url, **{**SMALL, "num_users": 7})
     parts = [commands.seed(cfg, shard=Shard(k, 3)) for k in (2, 0, 1)]

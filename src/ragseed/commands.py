@@ -15,6 +15,7 @@ from .config import Config
 from .db import transaction
 from .errors import LedgerError, SafetyError
 from .fingerprint import Fingerprint
+from .generate import GENERATOR
 from .plan import Plan
 from .schema import CORE_TABLES
 from .static import NO_STATIC, StaticData, load_static
@@ -69,6 +70,7 @@ def generation_identity(config: Config, static: StaticData, target: Target) -> d
     """Everything that decides the rows: hashed into the ledger to recognise a repeated run."""
     return {
         **config.generation_dict(),
+        "generator": GENERATOR,
         "static": static_hash(static),
         "features": sorted(k for k, v in vars(target.features).items() if v),
         "staging_keys": config.environment == "staging",

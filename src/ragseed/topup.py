@@ -35,6 +35,12 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
 
 def check_growth(old: dict[str, Any], new: dict[str, Any]) -> None:
     """Raise LedgerError unless `new` only raises growth settings of `old`."""
+    if old.get("generator") != new.get("generator"):
+        raise LedgerError(
+            "this database was seeded by a ragseed version that generates different rows "
+            f"(generator {old.get('generator', 1)}, this one is {new.get('generator')}), so it "
+            "cannot be re-run or grown in place. Re-run with --reset to replace the seeded data."
+        )
     changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
     fixed = [k for k in changed if k not in GROWTH]
     shrunk = [k for k in changed if k in GROWTH and new[k] < old[k]]
