@@ -42,7 +42,9 @@ from ragseed.schema import TABLES as SCHEMA_TABLES
 BENCH = Path(__file__).resolve().parent
 PY = sys.executable
 DEV_SERVER = "postgresql://postgres:@/postgres?host=/tmp/pgdev"
-METHODS = ("ragseed", "seed-doc", "floor")
+METHODS = ("ragseed", "ragseed-p", "seed-doc", "floor")
+#: Server backends of method "ragseed-p" (ragseed's parallel load), unless --parallel says.
+DEFAULT_PARALLEL = 2
 TABLES = SCHEMA_TABLES  # FK order
 AVG_CHARS = "SELECT avg(length(text)) FROM chunk_store"
 #: Variables that would change what the ragseed CLI seeds: never passed to the children.
@@ -318,9 +320,11 @@ class Run:
 
 
 def command(method: str, url: str, vol: Volume, parallel: int | None, result: Path) -> list[str]:
-    if method == "ragseed":
+    if method in ("ragseed", "ragseed-p"):
         cmd = [PY, "-m", "ragseed", "seed", "--database-url", url, *vol.ragseed_flags(),
                "--seed", str(vol.seed), "--quiet", "--env", "testing"]  # fmt: skip
+        if method == "ragseed-p":
+            return [*cmd, "--parallel", str(parallel or DEFAULT_PARALLEL)]
         return [*cmd, "--parallel", str(parallel)] if parallel else cmd
     if method == "seed-doc":
         return [PY, str(BENCH / "seed_doc_method.py"), "--database-url", url, *vol.flags(),
@@ -484,7 +488,8 @@ def report(
 ) -> list[str]:
     """The summary table and ratios; returns the problems found (row-count mismatches)."""
     problems: list[str] = []
-    label = {"ragseed": ragseed_label, "seed-doc": "seed-doc", "floor": "floor"}
+    label = {"ragseed": ragseed_label, "ragseed-p": "ragseed-p", "seed-doc": "seed-doc",
+             "floor": "floor"}  # fmt: skip
     multi = any(s.max_procs > 1 for s in summaries.values())
     headers = ["method", "runs", "seconds", "spread (min-max)", "rows", "rows/s", "chunk rows",
                "chunk rows/s", "peak RSS MB", "CPU s"]  # fmt: skip
@@ -544,12 +549,18 @@ def report(
         return s if s is not None and s.failed < s.runs else None
 
     sa, sb, sc = done("ragseed"), done("seed-doc"), done("floor")
+    sp = done("ragseed-p")
     lines = []
     if sa is not None and sc is not None:
         lines.append(
             f"ragseed / floor     {ratio(sa.seconds, sc.seconds)} the time "
             "(same rows; 1.00x = as fast as one naive COPY/executemany stream)"
         )
+    if sp is not None and sc is not None:
+        lines.append(f"ragseed-p / floor   {ratio(sp.seconds, sc.seconds)} the time")
+    p = first.get("ragseed-p")
+    if p is not None and c is not None and p.counts != c.counts:
+        problems.append("MISMATCH: ragseed-p and floor wrote different row counts")
     if sa is not None and sb is not None:
         lines.append(
             f"seed-doc / ragseed  {ratio(sb.seconds, sa.seconds)} the time, "
@@ -603,8 +614,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--parallel", type=int, help="forwarded to `ragseed seed --parallel N`")
     ap.add_argument(
         "--methods",
-        default=",".join(METHODS),
-        help=f"comma-separated subset of {','.join(METHODS)}",
+        default="",
+        help=f"comma-separated subset of {','.join(METHODS)} (default: all of them on "
+        "PostgreSQL; on SQLite, which has no parallel load, all but ragseed-p)",
     )
     ap.add_argument("--json", help="also write every run and the summary to this file")
     ap.add_argument(
@@ -617,7 +629,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     args = ap.parse_args(argv)
     STAGE1["on"] = args.engine_schema
-    args.methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    args.methods = [m.strip() for m in args.methods.split(",") if m.strip()] or [
+        m for m in METHODS if args.backend == "postgres" or m != "ragseed-p"
+    ]
     bad = [m for m in args.methods if m not in METHODS]
     if bad or args.repeat < 1 or args.chunks < 1:
         ap.error(f"bad --methods {bad}" if bad else "--repeat and --chunks must be >= 1")
