@@ -122,6 +122,7 @@ class _Lang:
     first_word: dict[str, int]  # term -> length of its first word
     relations: dict[str, tuple[str | None, ...]]  # template -> relation between adjacent slots
     word_sets: dict[str, frozenset[str]]  # template (fixed words) or term -> its words
+    term_words: dict[str, tuple[str, ...]]  # term -> its words, in order
     family: dict[str, int]  # expanded template -> the template it was expanded from
     term_tokens: dict[str, int]
     topics: dict[str, _Topic]
@@ -285,6 +286,7 @@ def _lang(code: str) -> _Lang:
         glued=glued,
         first_word={t: _first_word(t) for t in all_terms},
         relations={t: _slot_relations(t, v.RELATION_WORDS) for t in templates},
+        term_words={t: tuple(_words(t)) for t in all_terms},
         word_sets={
             **{t: frozenset(_words(t.replace("{}", " "))) for t in all_terms},
             **{t: frozenset(_words(t.replace("{}", " "))) for t in templates},
@@ -575,6 +577,10 @@ def piece_question(rng: random.Random, pieces: list[Piece], lang: str, form: str
     if not pieces:
         raise ValueError("pieces must not be empty")
     lg = _lang(lang)
+    if form == "keyword":  # the distinctive words are the terms': no need to parse the text
+        terms = lg.term_words.__getitem__
+        ordered = [w for noun in _whole_word_nouns(lg, pieces[0]) for w in terms(noun)]
+        return _keyword_question(rng, lg, pieces[0].text, list(dict.fromkeys(ordered)))
     if form != "natural":
         return question_for(rng, [p.text for p in pieces], lang, form)
     found: dict[str, int] = {}
@@ -589,10 +595,14 @@ def piece_question(rng: random.Random, pieces: list[Piece], lang: str, form: str
     return _natural_choice(rng, lg, found, words)
 
 
-def _keyword_question(rng: random.Random, lg: _Lang, text: str) -> str:
+def _keyword_question(
+    rng: random.Random, lg: _Lang, text: str, tokens: list[str] | None = None
+) -> str:
+    """tokens: the text's distinct words in order, when the caller knows them without parsing."""
     # Rarest vocabulary words first; a word sharing a term with one already chosen adds little
     # filtering power (the two always appear together), so it waits.
-    tokens = list(dict.fromkeys(_words(text)))
+    if tokens is None:
+        tokens = list(dict.fromkeys(_words(text)))
     ranked = sorted(
         (lg.word_weight[w], pos, w)
         for pos, w in enumerate(tokens)
@@ -693,23 +703,31 @@ def piece_answer(rng: random.Random, question: str, pieces: list[Piece], lang: s
     """:func:`answer_for` of generated pieces: their sentences are their filled templates."""
     lg = _lang(lang)
     sentences = []
+    words = []
+    sets = lg.word_sets.__getitem__
     for p in pieces:
         at = 0
         for t in p.templates:
             n = lg.slots[t]
-            sentences.append(t.format(*p.nouns[at : at + n]))
+            nouns = p.nouns[at : at + n]
+            sentences.append(t.format(*nouns))
+            words.append(sets(t).union(*map(sets, nouns)))
             at += n
     if not sentences:
         return answer_for(rng, question, [p.text for p in pieces], lang)
-    return _answer(rng, question, sentences, lang)
+    return _answer(rng, question, sentences, lang, words)
 
 
-def _answer(rng: random.Random, question: str, sentences: list[str], lang: str) -> str:
+def _answer(
+    rng: random.Random, question: str, sentences: list[str], lang: str,
+    words: list[frozenset[str]] | None = None,
+) -> str:  # fmt: skip
+    """words: each sentence's words, when the caller knows them without parsing."""
     lg = _lang(lang)
     asked = set(keywords_of(question, lang))
-    ranked = sorted(
-        range(len(sentences)), key=lambda i: (-len(asked.intersection(_words(sentences[i]))), i)
-    )
+    if words is None:
+        words = [frozenset(_words(s)) for s in sentences]
+    ranked = sorted(range(len(sentences)), key=lambda i: (-len(asked.intersection(words[i])), i))
     picked = [sentences[i] for i in sorted(ranked[: rng.randint(2, 5)])]
     if rng.random() < 0.6:
         first = picked[0]
