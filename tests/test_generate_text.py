@@ -461,16 +461,19 @@ def test_ascii_words_match_the_regex(text: str) -> None:
     assert T._words(text) == WORD.findall(text.lower())
 
 
-@given(SEEDS, LANGS, TOPIC, st.integers(min_value=1, max_value=3))
+@given(
+    SEEDS, LANGS, TOPIC, st.integers(min_value=1, max_value=3), st.sampled_from([16, 32, 64, 96])
+)
 @settings(max_examples=150, deadline=None)
 def test_piece_questions_and_answers_read_like_the_text_ones(
-    seed: int, lang: str, topic: str, n_sources: int
+    seed: int, lang: str, topic: str, n_sources: int, size: int
 ) -> None:
     """Questions built from the composition use only words that stand whole in the sources
-    (an Arabic term glued to و is not one), and answers are sentences of the sources."""
+    (an Arabic term glued to و is not one), and answers are sentences of the sources. Short
+    chunks have few terms, so keyword questions fall back to other content words."""
     rng = random.Random(seed)
     title = T.document_title(rng, topic, lang)
-    pieces = T.document_pieces(rng, topic, lang, title, 4)[:n_sources]
+    pieces = T.document_pieces(rng, topic, lang, title, 4, size)[:n_sources]
     texts = [p.text for p in pieces]
     available = {w for text in texts for w in words(text)}
     sentences = {s for text in texts for s in split_sentences(text)}
@@ -482,3 +485,17 @@ def test_piece_questions_and_answers_read_like_the_text_ones(
         said = split_sentences(answer)
         assert 2 <= len(said) <= 5 or len(sentences) < 2
         assert set(said[1:]) <= sentences
+
+
+def test_keyword_question_falls_back_to_template_words() -> None:
+    """A chunk whose slots hold one single-word term: the question needs other content words
+    of the text (here e.g. "reference"), which the terms alone do not give."""
+    lg = T._lang("en")
+    template = next(t for t in lg.slots if "reference" in t)
+    term = next(t for t in lg.term_words if len(lg.term_words[t]) == 1)
+    nouns = (term,) * lg.slots[template]
+    piece = T.Piece(template.format(*nouns), 0, (template,), nouns)
+    for seed in range(20):
+        question = T.piece_question(random.Random(seed), [piece], "en", "keyword")
+        assert set(words(question)) <= set(words(piece.text))
+        assert len(words(question)) >= 2

@@ -618,7 +618,8 @@ def _keyword_question(
             covered |= lg.word_terms[w]
             if len(chosen) == want:
                 break
-    if len(chosen) < want:  # rarely: too few vocabulary words
+    if len(chosen) < want:  # rarely: too few vocabulary words, so any content word will do
+        tokens = list(dict.fromkeys(_words(text)))  # the caller's tokens may be terms only
         for w in [w for _, _, w in ranked] + keywords_of(text, lg.code):
             if len(chosen) >= want:
                 break
