@@ -499,3 +499,19 @@ def test_keyword_question_falls_back_to_template_words() -> None:
         question = T.piece_question(random.Random(seed), [piece], "en", "keyword")
         assert set(words(question)) <= set(words(piece.text))
         assert len(words(question)) >= 2
+
+
+@pytest.mark.parametrize("form", ["keyword", "natural"])
+def test_pieces_without_composition_are_parsed(form: str) -> None:
+    """Static documents give pieces without templates: the piece functions then give exactly
+    what the text functions give."""
+    texts = document(5, "en", T.TOPICS[1], 3)
+    pieces = [T.Piece(t, T.estimate_tokens(t), (), ()) for t in texts]
+    q = T.piece_question(random.Random(1), pieces[:2], "en", form)
+    assert q == T.question_for(random.Random(1), texts[:2], "en", form)
+    assert T.piece_answer(random.Random(2), q, pieces[:2], "en") == T.answer_for(
+        random.Random(2), q, texts[:2], "en"
+    )
+    assert T.piece_triplets(random.Random(3), pieces[1], "en", 3) == T.triplets_for(
+        random.Random(3), texts[1], "en", 3
+    )

@@ -81,7 +81,7 @@ def title_of(plan: Plan, lay: DocLayout) -> str:
     if lay.static is not None:
         return lay.static.title
     topic = lay.topic if lay.topic in T.TOPICS else T.TOPICS[0]
-    # The title is the first draw of the document's text stream, as in tenant.document_texts.
+    # The title is the first draw of the document's text stream, as in tenant.document_pieces.
     return T.document_title(R.stream(plan.seed, "text", lay.u, lay.d), topic, lay.lang)
 
 

@@ -35,10 +35,10 @@ FAILED_ERRORS = (
 class _Chunk:
     """A body chunk as chat generation sees it."""
 
-    __slots__ = ("id", "lang", "piece", "tokens")
+    __slots__ = ("id", "lang", "piece")
 
     def __init__(self, id: str, piece: T.Piece, lang: str) -> None:
-        self.id, self.piece, self.tokens, self.lang = id, piece, piece.tokens, lang
+        self.id, self.piece, self.lang = id, piece, lang
 
 
 def user_row(plan: Plan, u: int, clock: Clock) -> Row:
@@ -83,14 +83,9 @@ def _slug(title: str) -> str:
     return _NOT_ALNUM.sub("-", title.lower()).strip("-")[:80] or "document"
 
 
-def document_texts(plan: Plan, lay: DocLayout) -> tuple[str, list[str]]:
-    """(title, body chunk texts) of a document: deterministic from its (seed, tenant, index)."""
-    title, pieces = document_pieces(plan, lay)
-    return title, [p.text for p in pieces]
-
-
 def document_pieces(plan: Plan, lay: DocLayout) -> tuple[str, list[T.Piece]]:
-    """(title, body chunks) of a document. Static chunks carry no composition (no templates)."""
+    """(title, body chunks) of a document: deterministic from its (seed, tenant, index). Static
+    chunks carry no composition (no templates)."""
     from ..plan import split_static
 
     if lay.static is not None:
@@ -165,20 +160,14 @@ def tenant_rows(plan: Plan, u: int, clock: Clock) -> Rows:
         doc_chunks: list[_Chunk] = []
         trng = R.stream(plan.seed, "triplets", u, lay.d)
         for i, piece in enumerate(pieces):
-            body = piece.text
             sec = sections[i]
             pid = parent_ids[sec] if sec in parents and i in parents[sec][2] else None
             ctx = chunk_context(lay, title, i, names[i]) if feats.chunk_context else None
-            cid = store(plan.body_chunk_id(u, lay.d, i), body, pid, ctx, chunk_ts)
+            cid = store(plan.body_chunk_id(u, lay.d, i), piece.text, pid, ctx, chunk_ts)
             rows["document_chunks"].append((lay.id, i, cid))
             doc_chunks.append(_Chunk(cid, piece, lay.lang))
             if feats.graph_triplets and trng.random() < 0.35:
-                facts = (
-                    T.piece_triplets(trng, piece, lay.lang, 2)
-                    if piece.templates
-                    else T.triplets_for(trng, body, lay.lang, 2)
-                )
-                for s, rel, o in facts:
+                for s, rel, o in T.piece_triplets(trng, piece, lay.lang, 2):
                     rows["graph_triplets"].append((user_id, lay.id, cid, s, rel, o, chunk_ts))
         for j, b in enumerate(lay.boilerplate):
             # Boilerplate recurs across documents: stored once, referenced from each.
@@ -321,13 +310,8 @@ def _turn(
     relevant = chunks[pick.ord : pick.ord + pick.n_relevant]
     lang = relevant[0].lang
     pieces = [c.piece for c in relevant]
-    if all(p.templates for p in pieces):  # generated text: read its composition, do not parse
-        q = T.piece_question(rng, pieces, lang, pick.form)
-        a = T.piece_answer(rng, q, pieces, lang)
-    else:  # static documents
-        texts = [p.text for p in pieces]
-        q = T.question_for(rng, texts, lang, pick.form)
-        a = T.answer_for(rng, q, texts, lang)
+    q = T.piece_question(rng, pieces, lang, pick.form)
+    a = T.piece_answer(rng, q, pieces, lang)
     chosen = {c.id for c in relevant}
     distractors: list[_Chunk] = []
     # Near misses first (same document), then anything else the tenant owns.
@@ -341,7 +325,7 @@ def _turn(
             chosen.add(c.id)
             distractors.append(c)
     retrieved = relevant + distractors
-    tokens = sum(c.tokens for c in retrieved)
+    tokens = sum(c.piece.tokens for c in retrieved)
     return q, a, [c.id for c in retrieved], tokens
 
 
@@ -352,7 +336,4 @@ def _title(question: str, limit: int = 80) -> str:
     return cut + "…"
 
 
-__all__ = [
-    "BOILERPLATE_POOL", "boilerplate", "document_pieces", "document_texts", "tenant_rows",
-    "user_row",
-]  # fmt: skip
+__all__ = ["BOILERPLATE_POOL", "boilerplate", "document_pieces", "tenant_rows", "user_row"]

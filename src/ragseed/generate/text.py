@@ -20,7 +20,7 @@ import random
 import re
 import sys
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from operator import itemgetter
@@ -232,6 +232,7 @@ def _lang(code: str) -> _Lang:
     general: tuple[str, ...] = v.GENERAL_TERMS
     all_terms = list(dict.fromkeys([*(t for ts in v.TOPIC_TERMS.values() for t in ts), *general]))
     term_tokens = {t: estimate_tokens(t) for t in all_terms}
+    term_words = {t: tuple(_words(t)) for t in all_terms}
     term_weight = dict.fromkeys(all_terms, 0.0)
     topics = {}
     for key, terms in v.TOPIC_TERMS.items():
@@ -286,9 +287,9 @@ def _lang(code: str) -> _Lang:
         glued=glued,
         first_word={t: _first_word(t) for t in all_terms},
         relations={t: _slot_relations(t, v.RELATION_WORDS) for t in templates},
-        term_words={t: tuple(_words(t)) for t in all_terms},
+        term_words=term_words,
         word_sets={
-            **{t: frozenset(_words(t.replace("{}", " "))) for t in all_terms},
+            **{t: frozenset(words) for t, words in term_words.items()},
             **{t: frozenset(_words(t.replace("{}", " "))) for t in templates},
         },
         family=family,
@@ -489,18 +490,26 @@ def document_pieces(
     return chunks
 
 
+def _sentences_of(
+    lg: _Lang, templates: Sequence[str], nouns: Sequence[str]
+) -> Iterator[tuple[str, Sequence[str]]]:
+    """Each sentence template with the nouns that fill its slots."""
+    at = 0
+    for t in templates:
+        n = lg.slots[t]
+        yield t, nouns[at : at + n]
+        at += n
+
+
 def _glue_tokens(lg: _Lang, templates: list[str], nouns: list[str]) -> int:
     """What words glued to a slot (Arabic "و{}") add to the template-plus-terms count: the joined
     word may cross the 8-character mark that makes a word count twice."""
-    extra = at = 0
-    for t in templates:
-        prefixes = lg.glued.get(t)
-        if prefixes is not None:
-            for j, p in enumerate(prefixes):
-                if p:
-                    first = lg.first_word[nouns[at + j]]
-                    extra += (p + first > 8) - (first > 8)
-        at += lg.slots[t]
+    extra = 0
+    for t, filled in _sentences_of(lg, templates, nouns):
+        for p, noun in zip(lg.glued.get(t) or [0] * len(filled), filled, strict=True):
+            if p:
+                first = lg.first_word[noun]
+                extra += (p + first > 8) - (first > 8)
     return extra
 
 
@@ -576,6 +585,8 @@ def piece_question(rng: random.Random, pieces: list[Piece], lang: str, form: str
     from how the pieces were composed instead of parsing their text."""
     if not pieces:
         raise ValueError("pieces must not be empty")
+    if not all(p.templates for p in pieces):  # static text: parse it
+        return question_for(rng, [p.text for p in pieces], lang, form)
     lg = _lang(lang)
     if form == "keyword":  # the distinctive words are the terms': no need to parse the text
         terms = lg.term_words.__getitem__
@@ -633,16 +644,9 @@ def _whole_word_nouns(lg: _Lang, piece: Piece) -> list[str]:
     if not lg.glued:
         return list(piece.nouns)
     out: list[str] = []
-    at = 0
-    for t in piece.templates:
-        n = lg.slots[t]
-        prefixes = lg.glued.get(t)
-        out += (
-            piece.nouns[at : at + n]
-            if prefixes is None
-            else [w for w, p in zip(piece.nouns[at : at + n], prefixes, strict=True) if not p]
-        )
-        at += n
+    for t, filled in _sentences_of(lg, piece.templates, piece.nouns):
+        prefixes = lg.glued.get(t) or [0] * len(filled)
+        out += [w for w, p in zip(filled, prefixes, strict=True) if not p]
     return out
 
 
@@ -702,20 +706,16 @@ def answer_for(rng: random.Random, question: str, chunk_texts: list[str], lang: 
 
 def piece_answer(rng: random.Random, question: str, pieces: list[Piece], lang: str) -> str:
     """:func:`answer_for` of generated pieces: their sentences are their filled templates."""
+    if not all(p.templates for p in pieces):  # static text: parse it
+        return answer_for(rng, question, [p.text for p in pieces], lang)
     lg = _lang(lang)
     sentences = []
     words = []
     sets = lg.word_sets.__getitem__
     for p in pieces:
-        at = 0
-        for t in p.templates:
-            n = lg.slots[t]
-            nouns = p.nouns[at : at + n]
+        for t, nouns in _sentences_of(lg, p.templates, p.nouns):
             sentences.append(t.format(*nouns))
             words.append(sets(t).union(*map(sets, nouns)))
-            at += n
-    if not sentences:
-        return answer_for(rng, question, [p.text for p in pieces], lang)
     return _answer(rng, question, sentences, lang, words)
 
 
@@ -742,16 +742,17 @@ def piece_triplets(
     rng: random.Random, piece: Piece, lang: str, k: int
 ) -> list[tuple[str, str, str]]:
     """What :func:`triplets_for` finds, read from how the piece was composed instead of parsing
-    its text: facts link the terms of adjacent slots of one sentence."""
+    its text: facts link the terms of adjacent slots of one sentence. A piece without a
+    composition (static text) is parsed."""
+    if not piece.templates:
+        return triplets_for(rng, piece.text, lang, k)
     lg = _lang(lang)
     out: list[tuple[str, str, str]] = []
     if k <= 0:
         return out
-    at = 0
-    for t in piece.templates:
-        n = lg.slots[t]
-        for j, relation in enumerate(lg.relations[t]):
-            subject, obj = piece.nouns[at + j], piece.nouns[at + j + 1]
+    for t, nouns in _sentences_of(lg, piece.templates, piece.nouns):
+        pairs = itertools.pairwise(nouns)
+        for (subject, obj), relation in zip(pairs, lg.relations[t], strict=True):
             if subject == obj:
                 continue
             fact = (subject[:256], relation or rng.choice(_FALLBACK_RELATIONS), obj[:256])
@@ -759,7 +760,6 @@ def piece_triplets(
                 out.append(fact)
                 if len(out) >= k:
                     return out
-        at += n
     return out
 
 
