@@ -126,11 +126,14 @@ class Plan:
             return ()
         return self.static.documents_of(self.static.users[u].email)[: self.doc_count(u)]
 
-    def layout(self, u: int, d: int) -> DocLayout:
-        """The document's metadata and chunk layout, without generating its text."""
+    def layout(self, u: int, d: int, user_created: int | None = None) -> DocLayout:
+        """The document's metadata and chunk layout, without generating its text.
+        user_created: ``self.user_created(u)``, when the caller already has it."""
         cfg = self.config
         rng = R.stream(self.seed, "doc", u, d)
-        created = self.user_created(u) + 2 * HOUR + d * 6 * HOUR + int(rng.random() * 5 * HOUR)
+        if user_created is None:
+            user_created = self.user_created(u)
+        created = user_created + 2 * HOUR + d * 6 * HOUR + int(rng.random() * 5 * HOUR)
         statics = self.static_docs(u)
         if d < len(statics):
             doc = statics[d]
@@ -176,7 +179,8 @@ class Plan:
         )  # fmt: skip
 
     def layouts(self, u: int) -> list[DocLayout]:
-        return [self.layout(u, d) for d in range(self.doc_count(u))]
+        created = self.user_created(u)
+        return [self.layout(u, d, created) for d in range(self.doc_count(u))]
 
     # ids of chunks, derivable without text: what chat sources and shards rely on
     def body_chunk_id(self, u: int, d: int, ord_: int) -> str:

@@ -11,23 +11,20 @@ Nothing is dropped when a table outside the RAG set references ours (we would ha
 from __future__ import annotations
 
 import json
-from operator import itemgetter
 from typing import Any
 
 from ..generate.rows import TIMESTAMP_COLUMNS, Row
 from .base import Encoder, Loader
-from .copyfmt import column_encoders, encode_rows
+from .copyfmt import encode_rows, row_formatter
 
 MAINTENANCE_WORK_MEM = "1GB"
 
 
 class PostgresEncoder(Encoder):
     def encode_table(self, table: str, rows: list[Row]) -> bytes:
-        proj = self.target.projection(table)
-        pick = itemgetter(*proj)
-        projected = [pick(r) for r in rows] if len(proj) > 1 else [(r[proj[0]],) for r in rows]
-        return encode_rows(projected, column_encoders(self.target.columns[table],
-                                                      self.target.list_format))  # fmt: skip
+        cols = tuple(self.target.columns[table])
+        proj = tuple(self.target.projection(table))
+        return encode_rows(rows, row_formatter(cols, self.target.list_format, proj))
 
     def params(self, table: str, rows: list[Row]) -> list[tuple[Any, ...]]:
         cols = self.target.columns[table]
