@@ -7,6 +7,7 @@ order of generation. blake2b is stable across platforms and Python versions; `ha
 
 from __future__ import annotations
 
+import math
 import random
 from hashlib import blake2b
 
@@ -48,6 +49,4 @@ def poisson(rng: random.Random, lam: float) -> int:
 
 def lognormal_int(rng: random.Random, median: float, sigma: float, lo: int = 1) -> int:
     """A log-normal integer with the given median: many fast values and a long tail."""
-    import math
-
     return max(lo, round(median * math.exp(rng.gauss(0.0, sigma))))

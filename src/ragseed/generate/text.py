@@ -132,6 +132,7 @@ class _Lang:
     term_weight: dict[str, float]  # mean share of noun slots a term fills
     word_weight: dict[str, float]  # summed weight of the terms containing a word
     word_terms: dict[str, frozenset[int]]  # word -> ids of the terms containing it
+    keyword_weight: dict[str, float]  # word_weight of the words a keyword query may use
     template_words: frozenset[str]
     stop: frozenset[str]
     actions: tuple[str, ...]  # action forms usable in natural questions
@@ -277,6 +278,8 @@ def _lang(code: str) -> _Lang:
     headings = tuple(f"## {h}" for h in v.HEADINGS)
     qform: int = v.QUESTION_ACTION_FORM
     small = frozenset(v.TITLE_SMALL_WORDS)
+    template_words = frozenset(_words(_MARKER.sub(" ", fixed_text)))
+    stop = frozenset(v.STOP_WORDS) | QUESTION_WORDS[code]
     return _Lang(
         code=code,
         pools=tuple(tables[id(t)] for t in variants),
@@ -301,8 +304,13 @@ def _lang(code: str) -> _Lang:
         term_weight=term_weight,
         word_weight=word_weight,
         word_terms={w: frozenset(ids) for w, ids in word_terms.items()},
-        template_words=frozenset(_words(_MARKER.sub(" ", fixed_text))),
-        stop=frozenset(v.STOP_WORDS) | QUESTION_WORDS[code],
+        keyword_weight={
+            w: weight
+            for w, weight in word_weight.items()
+            if w not in template_words and w not in stop and len(w) > 1 and not w.isdigit()
+        },
+        template_words=template_words,
+        stop=stop,
         actions=tuple(dict.fromkeys(action[qform] for action in v.ACTIONS)),
         relation_words=v.RELATION_WORDS,
         title_templates=v.TITLE_TEMPLATES,
@@ -505,11 +513,17 @@ def _glue_tokens(lg: _Lang, templates: list[str], nouns: list[str]) -> int:
     """What words glued to a slot (Arabic "و{}") add to the template-plus-terms count: the joined
     word may cross the 8-character mark that makes a word count twice."""
     extra = 0
-    for t, filled in _sentences_of(lg, templates, nouns):
-        for p, noun in zip(lg.glued.get(t) or [0] * len(filled), filled, strict=True):
-            if p:
-                first = lg.first_word[noun]
-                extra += (p + first > 8) - (first > 8)
+    at = 0
+    glued = lg.glued.get
+    first_word = lg.first_word
+    for t in templates:
+        prefixes = glued(t)
+        if prefixes:
+            for p, noun in zip(prefixes, nouns[at : at + len(prefixes)], strict=True):
+                if p:
+                    first = first_word[noun]
+                    extra += (p + first > 8) - (first > 8)
+        at += lg.slots[t]
     return extra
 
 
@@ -614,12 +628,8 @@ def _keyword_question(
     # filtering power (the two always appear together), so it waits.
     if tokens is None:
         tokens = list(dict.fromkeys(_words(text)))
-    ranked = sorted(
-        (lg.word_weight[w], pos, w)
-        for pos, w in enumerate(tokens)
-        if w in lg.word_weight and w not in lg.template_words and w not in lg.stop
-        and len(w) > 1 and not w.isdigit()
-    )  # fmt: skip
+    weight = lg.keyword_weight
+    ranked = sorted((weight[w], pos, w) for pos, w in enumerate(tokens) if w in weight)
     want = rng.choice((2, 3, 3, 4))
     chosen: list[str] = []
     covered: frozenset[int] = frozenset()
@@ -701,7 +711,8 @@ def answer_for(rng: random.Random, question: str, chunk_texts: list[str], lang: 
     sentences = [s for text in chunk_texts for s in _sentences(text)]
     if not sentences:
         return " ".join(t.strip().lstrip("#").strip() for t in chunk_texts)
-    return _answer(rng, question, sentences, lang)
+    words = [frozenset(_words(s)) for s in sentences]
+    return _answer(rng, question, sentences.__getitem__, lang, words)
 
 
 def piece_answer(rng: random.Random, question: str, pieces: list[Piece], lang: str) -> str:
@@ -709,27 +720,24 @@ def piece_answer(rng: random.Random, question: str, pieces: list[Piece], lang: s
     if not all(p.templates for p in pieces):  # static text: parse it
         return answer_for(rng, question, [p.text for p in pieces], lang)
     lg = _lang(lang)
-    sentences = []
-    words = []
+    filled = [s for p in pieces for s in _sentences_of(lg, p.templates, p.nouns)]
     sets = lg.word_sets.__getitem__
-    for p in pieces:
-        for t, nouns in _sentences_of(lg, p.templates, p.nouns):
-            sentences.append(t.format(*nouns))
-            words.append(sets(t).union(*map(sets, nouns)))
-    return _answer(rng, question, sentences, lang, words)
+    words = [sets(t).union(*map(sets, nouns)) for t, nouns in filled]
+    # Only the picked sentences are written out.
+    return _answer(rng, question, lambda i: filled[i][0].format(*filled[i][1]), lang, words)
 
 
 def _answer(
-    rng: random.Random, question: str, sentences: list[str], lang: str,
-    words: list[frozenset[str]] | None = None,
+    rng: random.Random, question: str, sentence: Callable[[int], str], lang: str,
+    words: list[frozenset[str]],
 ) -> str:  # fmt: skip
-    """words: each sentence's words, when the caller knows them without parsing."""
+    """sentence(i): the i-th candidate sentence; words[i]: its words."""
     lg = _lang(lang)
     asked = set(keywords_of(question, lang))
-    if words is None:
-        words = [frozenset(_words(s)) for s in sentences]
-    ranked = sorted(range(len(sentences)), key=lambda i: (-len(asked.intersection(words[i])), i))
-    picked = [sentences[i] for i in sorted(ranked[: rng.randint(2, 5)])]
+    shared = asked.intersection
+    # sorted() is stable: sentences sharing as many words keep their order
+    ranked = sorted(range(len(words)), key=lambda i: -len(shared(words[i])))
+    picked = [sentence(i) for i in sorted(ranked[: rng.randint(2, 5)])]
     if rng.random() < 0.6:
         first = picked[0]
         if not first.split(" ", 1)[0].isupper():  # keep acronyms as they are
