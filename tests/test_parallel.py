@@ -4,6 +4,7 @@ after any failure the tables are empty with every index and constraint restored.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -102,3 +103,44 @@ def test_a_killed_parallel_run_is_cleaned_up_by_the_next_run(pg_url: str) -> Non
 def test_parallel_needs_postgres(sqlite_url: str) -> None:
     with pytest.raises(ConfigError, match="needs PostgreSQL"):
         seed_parallel(make_config(sqlite_url), 2)
+
+
+def test_rebuild_lanes_split_the_largest_table_from_the_others(pg_url: str) -> None:
+    """Lane one touches only the largest table, lane two never touches it, and the foreign keys
+    between them come last; together they are every deferred statement, in order."""
+    from ragseed.db import transaction
+    from ragseed.load.postgres import PostgresLoader
+    from ragseed.target import inspect_target
+
+    commands.init(make_config(pg_url))
+    with transaction(pg_url) as conn:
+        loader = PostgresLoader(conn, inspect_target(conn))
+        loader.prepare_bulk()
+        big, other, last = loader.rebuild_lanes("chunk_store")
+        deferred = list(loader.deferred)
+        conn.rollback()
+    assert big and other and last
+    tables = ("users", "documents", "document_chunks", "chat_sessions", "chat_turns")
+    on_big = re.compile(r"^(ALTER TABLE|CREATE (UNIQUE )?INDEX \w+ ON) (public\.)?chunk_store ")
+    assert all(on_big.match(d) and not re.search(rf"\b{'|'.join(tables)}\b", d) for d in big)
+    assert not [d for d in other if "chunk_store" in d]
+    assert all(d.startswith("ALTER TABLE") and "FOREIGN KEY" in d for d in last)
+    assert all("chunk_store" in d for d in last)
+    assert sorted(big + other + last) == sorted(deferred)
+    for lane in (big, other, last):
+        assert lane == [d for d in deferred if d in lane]
+    assert any("USING gin" in d for d in big)
+
+
+def test_a_failed_rebuild_lane_leaves_empty_tables_with_their_indexes(pg_url: str) -> None:
+    """A unique index that the data breaks fails its lane in phase 3, while the other lane may
+    already have committed its indexes: cleanup still restores every one of them."""
+    commands.init(make_config(pg_url))
+    execute(pg_url, "CREATE UNIQUE INDEX one_session_per_user ON chat_sessions (user_id)")
+    before = _schema(pg_url)
+    with pytest.raises(DatabaseError, match="one_session_per_user.*cleaned up"):
+        seed_parallel(make_config(pg_url, **SIZE), 2)
+    assert _schema(pg_url) == before
+    for table in ("users", "documents", "chunk_store", "document_chunks", "chat_sessions"):
+        assert scalar(pg_url, f"SELECT count(*) FROM {table}") == 0, table
+    assert scalar(pg_url, "SELECT status FROM ragseed_runs ORDER BY id DESC LIMIT 1") == "failed"

@@ -6,7 +6,9 @@ It is not one transaction, so its failure contract is explicit:
 2. Phase 1 commits a ledger row (status 'running', with a run id and the DDL of every index and
    constraint it drops) and drops them. The tables must be empty (or --reset empties them here).
 3. Each worker loads its share of tenants in its own transaction.
-4. Phase 3 rebuilds the indexes and constraints and marks the run 'complete', in one transaction.
+4. Phase 3 rebuilds the indexes and constraints in two lanes at once, each in its own transaction
+   on its own connection (the largest table's keys and indexes; the other tables'), then adds the
+   foreign keys that link them and marks the run 'complete', in one transaction.
 If anything fails, the run cleans up at once: it empties the RAG tables, restores every dropped
 index and constraint and marks its ledger row 'failed'. If the process is killed, its workers die
 with it (their open transactions abort) and the next ragseed run on this database, which finds the
@@ -73,6 +75,27 @@ def _savepoint_ddl(conn: Connection, statements: list[str]) -> None:
         except ProgrammingError as exc:
             if "already exists" not in str(exc) and "multiple primary keys" not in str(exc):
                 raise
+
+
+def _rebuild_lanes(engine: Any, lanes: list[list[str]]) -> None:
+    """Run each lane of DDL in its own transaction on its own connection, all at once: an index
+    build uses one server core. Waits for every lane before raising the first error, so that
+    cleanup never waits on a lane's locks."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .load.postgres import MAINTENANCE_WORK_MEM
+
+    def run(lane: list[str]) -> None:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
+            for ddl in lane:
+                conn.exec_driver_sql(ddl)
+
+    busy = [lane for lane in lanes if lane]
+    with ThreadPoolExecutor(max(1, len(busy))) as pool:
+        futures = [pool.submit(run, lane) for lane in busy]
+    for f in futures:
+        f.result()
 
 
 def _cleanup(conn: Connection, tables: list[str], run_ids: list[str], ddl: list[str]) -> None:
@@ -184,9 +207,14 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
                     for i in range(workers)
                 ]
                 parts = [f.result() for f in futures]
-            # Phase 3: rebuild and complete, in one transaction.
+            # Phase 3: rebuild in two lanes, then link and complete in one transaction.
+            loader.deferred = ddl
             with main.begin():
-                loader.deferred = ddl
+                big = loader.largest_table()
+            big_lane, other_lane, last = loader.rebuild_lanes(big)
+            _rebuild_lanes(engine, [big_lane, other_lane])
+            with main.begin():
+                loader.deferred = last
                 loader.finish()
                 fp = Fingerprint()
                 for part in parts:

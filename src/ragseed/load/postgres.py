@@ -46,6 +46,7 @@ class PostgresLoader(Loader):
         super().__init__(*args, **kwargs)
         self.freeze = False
         self.deferred: list[str] = []  # DDL to run after the data, in order
+        self.locks: dict[str, frozenset[str]] = {}  # deferred DDL -> the tables it locks
 
     def write_table(self, table: str, payload: Any) -> None:
         cols = ", ".join(self.target.columns[table])
@@ -80,27 +81,52 @@ class PostgresLoader(Loader):
         tables = self.tables()
         constraints = self._execute(
             "SELECT conrelid::regclass::text, quote_ident(conname), contype, "
-            "pg_get_constraintdef(oid) FROM pg_constraint "
+            "pg_get_constraintdef(oid), confrelid::regclass::text FROM pg_constraint "
             "WHERE conrelid = ANY(%s::regclass[]) AND contype IN ('p', 'u', 'f') ORDER BY oid",
             (tables,),
         )
         indexes = self._execute(
-            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), "
+            "i.indrelid::regclass::text FROM pg_index i "
             "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
             "WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x')) ORDER BY 1",
             (tables,),
         )
         by_kind = {k: [c for c in constraints if c[2] == k] for k in "puf"}
-        for table, name, _, _ in by_kind["f"] + by_kind["u"] + by_kind["p"]:
+        for table, name, *_ in by_kind["f"] + by_kind["u"] + by_kind["p"]:
             self._execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
-        for name, _ in indexes:
+        for name, *_ in indexes:
             self._execute(f"DROP INDEX {name}")
-        self.deferred = [
-            *(f"ALTER TABLE {t} ADD CONSTRAINT {n} {d}" for t, n, _, d in by_kind["p"]),
-            *(f"ALTER TABLE {t} ADD CONSTRAINT {n} {d}" for t, n, _, d in by_kind["u"]),
-            *(definition for _, definition in indexes),
-            *(f"ALTER TABLE {t} ADD CONSTRAINT {n} {d}" for t, n, _, d in by_kind["f"]),
+        add = "ALTER TABLE {} ADD CONSTRAINT {} {}".format
+        steps = [
+            *((add(t, n, d), {t}) for t, n, _, d, _ in by_kind["p"] + by_kind["u"]),
+            *((definition, {t}) for _, definition, t in indexes),
+            *((add(t, n, d), {t, r}) for t, n, _, d, r in by_kind["f"]),
         ]
+        self.deferred = [ddl for ddl, _ in steps]
+        self.locks = {ddl: frozenset(locked) for ddl, locked in steps}
+
+    def rebuild_lanes(self, big: str) -> tuple[list[str], list[str], list[str]]:
+        """The deferred DDL as two lanes that can run at the same time on two connections, and
+        what must follow both. An index build uses one core and locks its table, so the big
+        table's keys and indexes (its GIN index alone can take half a minute) form one lane; the
+        other tables' keys, indexes and the foreign keys between them the other; the foreign keys
+        to or from the big table come last. Each keeps the order of ``deferred``."""
+        alone, unknown = frozenset({big}), frozenset({big})
+        locks = self.locks
+        big_lane = [d for d in self.deferred if locks.get(d) == alone]
+        other = [d for d in self.deferred if big not in locks.get(d, unknown)]
+        last = [d for d in self.deferred if d not in big_lane and d not in other]
+        return big_lane, other, last
+
+    def largest_table(self) -> str:
+        """The table whose rebuild takes longest: the one with the most data."""
+        rows = self._execute(
+            "SELECT oid::regclass::text FROM pg_class WHERE oid = ANY(%s::regclass[]) "
+            "ORDER BY pg_relation_size(oid) DESC LIMIT 1",
+            (self.tables(),),
+        )
+        return str(rows[0][0])
 
     def finish(self) -> None:
         if self.deferred:
