@@ -76,3 +76,14 @@ def test_golden_seed_fingerprint() -> None:
     )
     total = sum(b.fingerprint for b in iter_blocks(plan, range(12), tables=TABLES))
     assert f"{total % (1 << 128):032x}" == GOLDEN_SEED
+
+
+_INDEX = st.one_of(st.integers(min_value=0, max_value=10**9), st.sampled_from(["en", "ar", "x/y"]))
+
+
+@given(st.integers(0, 2**63), st.lists(_INDEX, max_size=3), _INDEX)
+def test_uuids_for_is_uuid_for(seed: int, index: list[int | str], last: int | str) -> None:
+    """The prefix-hashing shortcut gives exactly the ids of the plain derivation."""
+    from ragseed import rng as R
+
+    assert R.uuids_for(seed, "chunk", *index)(last) == R.uuid_for(seed, "chunk", *index, last)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from hashlib import blake2b
 
 
@@ -32,9 +33,24 @@ def hex_for(seed: int, kind: str, *index: int | str, nbytes: int = 16) -> str:
 
 def uuid_for(seed: int, kind: str, *index: int | str) -> str:
     """A version-4-shaped UUID string derived from (seed, kind, index)."""
-    h = hex_for(seed, kind, *index)
+    return _uuid_text(hex_for(seed, kind, *index))
+
+
+def _uuid_text(h: str) -> str:
     variant = "89ab"[int(h[16], 16) & 3]
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:32]}"
+
+
+def uuids_for(seed: int, kind: str, *index: int | str) -> Callable[[int | str], str]:
+    """``last -> uuid_for(seed, kind, *index, last)``, hashing the shared prefix only once."""
+    head = blake2b(_key(seed, kind, (*index, "")), digest_size=16)
+
+    def make(last: int | str) -> str:
+        h = head.copy()
+        h.update(str(last).encode())
+        return _uuid_text(h.hexdigest())
+
+    return make
 
 
 def poisson(rng: random.Random, lam: float) -> int:

@@ -159,11 +159,12 @@ def tenant_rows(plan: Plan, u: int, clock: Clock) -> Rows:
         }  # fmt: skip
         doc_chunks: list[_Chunk] = []
         trng = R.stream(plan.seed, "triplets", u, lay.d)
+        chunk_id = plan.body_chunk_ids(u, lay.d)
         for i, piece in enumerate(pieces):
             sec = sections[i]
             pid = parent_ids[sec] if sec in parents and i in parents[sec][2] else None
             ctx = chunk_context(lay, title, i, names[i]) if feats.chunk_context else None
-            cid = store(plan.body_chunk_id(u, lay.d, i), piece.text, pid, ctx, chunk_ts)
+            cid = store(chunk_id(i), piece.text, pid, ctx, chunk_ts)
             rows["document_chunks"].append((lay.id, i, cid))
             doc_chunks.append(_Chunk(cid, piece, lay.lang))
             if feats.graph_triplets and trng.random() < 0.35:
@@ -240,6 +241,7 @@ def _chats(
     start = plan.user_created(u) + plan.doc_count(u) * 6 * 3600 + 12 * 3600
     for s in range(plan.session_count(u)):
         srng = R.stream(plan.seed, "session", u, s)
+        turn_id = R.uuids_for(plan.seed, "turn", u, s)
         sid = R.uuid_for(plan.seed, "session", u, s)
         at = start + s * 26 * 3600 + int(srng.random() * 20 * 3600)
         session_at = at
@@ -257,7 +259,7 @@ def _chats(
             if title is None:
                 title = _title(q)
             rows["chat_turns"].append((
-                R.uuid_for(plan.seed, "turn", u, s, t), sid, user_id, q, a, sources,
+                turn_id(t), sid, user_id, q, a, sources,
                 cfg.retrieval_k, embed, search, llm,
                 SYSTEM_PROMPT_TOKENS + T.estimate_tokens(q) + tokens, completion, clock(at),
             ))  # fmt: skip

@@ -18,9 +18,13 @@ INDEX_CACHE_KIB = -16384
 class SqliteEncoder(Encoder):
     def encode_table(self, table: str, rows: list[Row]) -> list[tuple[Any, ...]]:
         proj = self.target.projection(table)
-        pick = itemgetter(*proj)
-        values = [pick(r) for r in rows] if len(proj) > 1 else [(r[proj[0]],) for r in rows]
         cols = self.target.columns[table]
+        if rows and proj == list(range(len(rows[0]))):
+            values: list[tuple[Any, ...]] = rows  # the canonical columns, in order: as they are
+        elif len(proj) > 1:
+            values = list(map(itemgetter(*proj), rows))
+        else:
+            values = [(r[proj[0]],) for r in rows]
         if table == "chat_turns" and "sources" in cols:
             i = cols.index("sources")
             values = [(*v[:i], json.dumps(v[i]), *v[i + 1 :]) for v in values]
