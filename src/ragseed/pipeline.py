@@ -43,6 +43,19 @@ def deal(tenants: Sequence[int], worker: int, workers: int) -> list[int]:
     return [u for i, u in enumerate(tenants) if (i // DEAL) % workers == worker]
 
 
+def claims(tenants: Sequence[int], counter: Any) -> Iterator[Sequence[int]]:
+    """Runs of DEAL tenants, each taken by whichever process asks first (counter: a shared
+    multiprocessing Value): the work spreads itself, whatever each process's speed."""
+    while True:
+        with counter.get_lock():
+            run = counter.value
+            counter.value += 1
+        part = tenants[run * DEAL : (run + 1) * DEAL]
+        if not part:
+            return
+        yield part
+
+
 @dataclass(frozen=True)
 class _Done:
     worker: int
@@ -68,13 +81,24 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+def _claimed(
+    plan: Plan, tenants: Sequence[int], counter: Any, encoder: Encoder, block_rows: int
+) -> Iterator[Produced]:
+    for part in claims(tenants, counter):
+        yield from produce(plan, part, encoder, block_rows)
+
+
 def _worker(
-    plan: Plan, tenants: list[int], encoder: Encoder, block_rows: int, worker: int, q: Any,
-    parent: int,
+    plan: Plan, tenants: Sequence[int], encoder: Encoder, block_rows: int, worker: int, q: Any,
+    parent: int, counter: Any = None,
 ) -> None:  # fmt: skip
     _die_with_parent(parent)
     try:
-        for item in produce(plan, tenants, encoder, block_rows):
+        if counter is None:
+            items = produce(plan, tenants, encoder, block_rows)
+        else:
+            items = _claimed(plan, tenants, counter, encoder, block_rows)
+        for item in items:
             while True:
                 try:
                     q.put(item, timeout=1.0)
@@ -97,11 +121,12 @@ def expected_chunks(plan: Plan, tenants: Sequence[int]) -> float:
 
 def default_workers(plan: Plan, tenants: Sequence[int], dialect: str = "postgresql") -> int:
     """Generator processes: none for small seeds; on PostgreSQL one, since the server backend
-    needs the other core; on SQLite, where writing is cheap, as many as there are cores."""
+    needs the other core; on SQLite, where writing is cheap and the loading process generates
+    too (see run(share=...)), one per remaining core."""
     cores = os.cpu_count() or 1
     if expected_chunks(plan, tenants) < INLINE_BELOW or cores < 2:
         return 0
-    return 1 if dialect == "postgresql" else min(cores, 4)
+    return 1 if dialect == "postgresql" else min(cores - 1, 3)
 
 
 def run(
@@ -110,10 +135,17 @@ def run(
     encoder: Encoder,
     workers: int | None = None,
     block_rows: int = BLOCK_ROWS,
+    share: bool | None = None,
 ) -> Iterator[Produced]:
-    """Yield produced blocks; workers=0 generates in this process."""
+    """Yield produced blocks; workers=0 generates in this process.
+
+    share: this process generates too whenever no block is waiting, and tenants go to whoever
+    asks first. Meant for SQLite, where writing leaves most of a core idle: N+1 busy processes
+    on N+1 cores beat N+2 processes taking turns on them. Default: on SQLite."""
     if workers is None:
         workers = default_workers(plan, tenants, encoder.target.dialect)
+    if share is None:
+        share = encoder.target.dialect == "sqlite"
     if workers <= 0:
         yield from produce(plan, tenants, encoder, block_rows)
         return
@@ -127,22 +159,31 @@ def run(
     forkable = "fork" in mp.get_all_start_methods() and threading.active_count() == 1
     ctx: Any = mp.get_context("fork" if forkable else "spawn")
     q = ctx.Queue(maxsize=3 * workers)
-    procs = [
-        ctx.Process(
-            target=_worker,
-            args=(plan, deal(tenants, i, workers), encoder, block_rows, i, q, os.getpid()),
-            daemon=True,
-        )
-        for i in range(workers)
-    ]
+    counter = ctx.Value("q", 0) if share else None
+    parent = os.getpid()
+    procs = []
+    for i in range(workers):
+        given = tenants if share else deal(tenants, i, workers)
+        args = (plan, given, encoder, block_rows, i, q, parent, counter)
+        procs.append(ctx.Process(target=_worker, args=args, daemon=True))
+    own = _claimed(plan, tenants, counter, encoder, block_rows) if share else iter(())
     for p in procs:
         p.start()
     try:
         running = workers
-        while running:
+        mine = share
+        while running or mine:
             try:
-                item = q.get(timeout=2.0)
-            except queue_mod.Empty:  # nothing yet: make sure the generators are still alive
+                item = q.get_nowait() if mine else q.get(timeout=2.0)
+            except queue_mod.Empty:
+                if mine:  # no block waiting: make one here
+                    block = next(own, None)
+                    if block is None:
+                        mine = False
+                    else:
+                        yield block
+                    continue
+                # nothing yet: make sure the generators are still alive
                 dead = [p for p in procs if not p.is_alive() and p.exitcode not in (0, None)]
                 if dead:
                     code = dead[0].exitcode
