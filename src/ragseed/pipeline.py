@@ -1,5 +1,6 @@
 """Generation overlapped with loading: generator processes feed the process that holds the
-connection through a bounded queue, so the database is the bottleneck and memory stays flat.
+connection through a bounded queue, so the database is the bottleneck and memory stays flat. On
+SQLite that process generates too when no block is waiting (see run).
 
 Blocks hold whole tenants, so they can be loaded in any order without breaking a foreign key; the
 fingerprint is a sum, so the order does not change it either.
@@ -17,7 +18,7 @@ from .load.base import Encoded, Encoder
 from .plan import Plan
 from .stream import BLOCK_ROWS, iter_blocks
 
-#: Tenants are dealt to generator processes in runs of this many, round-robin.
+#: Tenants go to generator processes in runs of this many: dealt round-robin, or claimed.
 DEAL = 32
 #: Below this many expected chunk rows, a generator process costs more than it saves.
 INLINE_BELOW = 5_000

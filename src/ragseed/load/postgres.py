@@ -112,10 +112,10 @@ class PostgresLoader(Loader):
         table's keys and indexes (its GIN index alone can take half a minute) form one lane; the
         other tables' keys, indexes and the foreign keys between them the other; the foreign keys
         to or from the big table come last. Each keeps the order of ``deferred``."""
-        alone, unknown = frozenset({big}), frozenset({big})
-        locks = self.locks
-        big_lane = [d for d in self.deferred if locks.get(d) == alone]
-        other = [d for d in self.deferred if big not in locks.get(d, unknown)]
+        only = frozenset({big})
+        locks = self.locks  # a statement of unknown locks waits for both lanes
+        big_lane = [d for d in self.deferred if locks.get(d) == only]
+        other = [d for d in self.deferred if big not in locks.get(d, only)]
         last = [d for d in self.deferred if d not in big_lane and d not in other]
         return big_lane, other, last
 
