@@ -58,11 +58,25 @@ def test_indexes_and_constraints_come_back(pg_url: str) -> None:
     assert _schema(pg_url) == before
 
 
-def test_a_failed_worker_leaves_empty_tables_with_their_indexes(pg_url: str) -> None:
+@pytest.mark.parametrize(
+    ("setup", "error"),
+    [
+        # a worker fails while loading (phase 2)
+        (FAIL_TRIGGER["postgresql"], "forced failure"),
+        # a unique index that the data breaks fails its rebuild lane (phase 3), while the other
+        # lane may already have committed its indexes
+        (["CREATE UNIQUE INDEX one_session_per_user ON chat_sessions (user_id)"],
+         "one_session_per_user"),
+    ],
+    ids=["worker", "rebuild-lane"],
+)  # fmt: skip
+def test_a_failed_run_leaves_empty_tables_with_their_indexes(
+    pg_url: str, setup: list[str], error: str
+) -> None:
     commands.init(make_config(pg_url))
-    execute(pg_url, *FAIL_TRIGGER["postgresql"])
+    execute(pg_url, *setup)
     before = _schema(pg_url)
-    with pytest.raises(DatabaseError, match="forced failure.*cleaned up"):
+    with pytest.raises(DatabaseError, match=f"{error}.*cleaned up"):
         seed_parallel(make_config(pg_url, **SIZE), 2)
     assert _schema(pg_url) == before
     for table in ("users", "documents", "chunk_store", "document_chunks", "chat_sessions"):
@@ -130,17 +144,3 @@ def test_rebuild_lanes_split_the_largest_table_from_the_others(pg_url: str) -> N
     for lane in (big, other, last):
         assert lane == [d for d in deferred if d in lane]
     assert any("USING gin" in d for d in big)
-
-
-def test_a_failed_rebuild_lane_leaves_empty_tables_with_their_indexes(pg_url: str) -> None:
-    """A unique index that the data breaks fails its lane in phase 3, while the other lane may
-    already have committed its indexes: cleanup still restores every one of them."""
-    commands.init(make_config(pg_url))
-    execute(pg_url, "CREATE UNIQUE INDEX one_session_per_user ON chat_sessions (user_id)")
-    before = _schema(pg_url)
-    with pytest.raises(DatabaseError, match="one_session_per_user.*cleaned up"):
-        seed_parallel(make_config(pg_url, **SIZE), 2)
-    assert _schema(pg_url) == before
-    for table in ("users", "documents", "chunk_store", "document_chunks", "chat_sessions"):
-        assert scalar(pg_url, f"SELECT count(*) FROM {table}") == 0, table
-    assert scalar(pg_url, "SELECT status FROM ragseed_runs ORDER BY id DESC LIMIT 1") == "failed"

@@ -77,19 +77,19 @@ def _savepoint_ddl(conn: Connection, statements: list[str]) -> None:
                 raise
 
 
-def _rebuild_lanes(engine: Any, lanes: list[list[str]]) -> None:
-    """Run each lane of DDL in its own transaction on its own connection, all at once: an index
-    build uses one server core. Waits for every lane before raising the first error, so that
-    cleanup never waits on a lane's locks."""
+def _rebuild_lanes(engine: Any, target: Target, lanes: list[list[str]]) -> None:
+    """Run each lane of deferred DDL in its own transaction on its own connection, all at once:
+    an index build uses one server core. Waits for every lane before raising the first error, so
+    that cleanup never waits on a lane's locks."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from .load.postgres import MAINTENANCE_WORK_MEM
+    from .load.postgres import PostgresLoader
 
     def run(lane: list[str]) -> None:
         with engine.begin() as conn:
-            conn.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
-            for ddl in lane:
-                conn.exec_driver_sql(ddl)
+            loader = PostgresLoader(conn, target)
+            loader.deferred = lane
+            loader.finish()
 
     busy = [lane for lane in lanes if lane]
     with ThreadPoolExecutor(max(1, len(busy))) as pool:
@@ -212,7 +212,7 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
             with main.begin():
                 big = loader.largest_table()
             big_lane, other_lane, last = loader.rebuild_lanes(big)
-            _rebuild_lanes(engine, [big_lane, other_lane])
+            _rebuild_lanes(engine, target, [big_lane, other_lane])
             with main.begin():
                 loader.deferred = last
                 loader.finish()

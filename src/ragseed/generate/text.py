@@ -513,17 +513,14 @@ def _glue_tokens(lg: _Lang, templates: list[str], nouns: list[str]) -> int:
     """What words glued to a slot (Arabic "و{}") add to the template-plus-terms count: the joined
     word may cross the 8-character mark that makes a word count twice."""
     extra = 0
-    at = 0
-    glued = lg.glued.get
-    first_word = lg.first_word
-    for t in templates:
-        prefixes = glued(t)
-        if prefixes:
-            for p, noun in zip(prefixes, nouns[at : at + len(prefixes)], strict=True):
-                if p:
-                    first = first_word[noun]
-                    extra += (p + first > 8) - (first > 8)
-        at += lg.slots[t]
+    for t, filled in _sentences_of(lg, templates, nouns):
+        prefixes = lg.glued.get(t)
+        if prefixes is None:  # nothing glued in this sentence
+            continue
+        for p, noun in zip(prefixes, filled, strict=True):
+            if p:
+                first = lg.first_word[noun]
+                extra += (p + first > 8) - (first > 8)
     return extra
 
 
