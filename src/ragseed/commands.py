@@ -138,6 +138,10 @@ def seed(
         digest = ledger.config_hash(identity)
         tables = list(target.columns)
         ledger.ensure(conn)
+        # Rows first, then the ledger: a concurrent shard commits both at once, and each
+        # PostgreSQL statement reads a fresh snapshot, so rows seen here have their ledger row
+        # visible below (the other order took another shard's rows for foreign ones).
+        foreign = _has_rows(conn, [t for t in CORE_TABLES if t in tables])
         state = ledger.state(conn)
         _check_environment(state, config)
         loader = loader_class(target.dialect)(conn, target)
@@ -147,7 +151,7 @@ def seed(
         if config.reset:
             loader.reset()
         elif head is None:
-            if _has_rows(conn, [t for t in CORE_TABLES if t in tables]):
+            if foreign:
                 raise LedgerError(
                     "the RAG tables already hold rows that ragseed did not write. Re-run with "
                     "--reset to empty them first (this deletes those rows)."
