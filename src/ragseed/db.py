@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,8 +68,13 @@ def is_driver_error(exc: BaseException) -> bool:
 
 
 @contextmanager
-def transaction(url: str, *, read_only: bool = False) -> Iterator[Connection]:
-    """One connection and one transaction: commit on success, roll back on any error."""
+def transaction(
+    url: str, *, read_only: bool = False, before_begin: Callable[[str, Any], None] | None = None
+) -> Iterator[Connection]:
+    """One connection and one transaction: commit on success, roll back on any error.
+
+    before_begin(dialect, dbapi_connection) runs on the connection before the transaction
+    starts, for settings that cannot change inside one (SQLite's PRAGMA foreign_keys)."""
     from sqlalchemy.exc import DBAPIError
 
     engine = make_engine(url, read_only=read_only)
@@ -82,6 +87,8 @@ def transaction(url: str, *, read_only: bool = False) -> Iterator[Connection]:
             ) from None
         with conn:
             try:
+                if before_begin is not None:
+                    before_begin(conn.dialect.name, conn.connection.driver_connection)
                 with conn.begin():
                     yield conn
             except Exception as exc:

@@ -100,6 +100,10 @@ class Loader:
             cur.executemany(sql, values)
             cur.close()
 
+    @classmethod
+    def before_begin(cls, raw: Any) -> None:
+        """Called on the DBAPI connection of a seed before its transaction begins."""
+
     def prepare_bulk(self) -> None:
         """Called before the first block when the tables are empty: a chance to defer indexes."""
 
