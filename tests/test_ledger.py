@@ -5,13 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, inspect
 
 from ragseed import commands
 from ragseed.commands import Shard
-from ragseed.errors import LedgerError, SafetyError
+from ragseed.errors import LedgerError, SafetyError, SchemaError
+from ragseed.parallel import seed_parallel
+from ragseed.urls import normalize
 
 from .conftest import make_config
-from .dbutil import dump, scalar
+from .dbutil import dump, execute, scalar
 
 SMALL = dict(num_users=4, docs_per_user=3, sessions_per_user=2, turns_per_session=2)
 
@@ -148,3 +151,23 @@ def test_status_reports_runs(sqlite_url: str) -> None:
     assert st.tables["users"] == 4
     assert st.runs[0].kind == "seed" and st.state.complete
     assert st.runs[0].counts["users"] == 4
+
+
+def test_a_ledger_table_without_its_columns_is_refused_clearly(db_url: str) -> None:
+    """A ragseed_runs table from something else (or an older ragseed) is named, not a query
+    failing with a traceback; nothing is written."""
+    execute(db_url, "CREATE TABLE ragseed_runs (id INTEGER PRIMARY KEY, run_id VARCHAR(36))")
+    runs = [
+        lambda: commands.seed(make_config(db_url, **SMALL)),
+        lambda: commands.status(make_config(db_url)),
+    ]
+    if db_url.startswith("postgres"):
+        runs.append(lambda: seed_parallel(make_config(db_url, **SMALL), 2))
+    for run in runs:
+        with pytest.raises(SchemaError, match="ragseed_runs exists but has no column.*shard_index"):
+            run()
+    assert scalar(db_url, "SELECT count(*) FROM ragseed_runs") == 0
+    engine = create_engine(normalize(db_url))
+    with engine.connect() as conn:
+        assert inspect(conn).get_table_names() == ["ragseed_runs"]  # nothing created
+    engine.dispose()

@@ -61,13 +61,30 @@ def config_hash(generation: dict[str, Any]) -> str:
 
 
 def ensure(conn: Connection) -> None:
-    _md.create_all(conn, checkfirst=True)
+    if not exists(conn):
+        _md.create_all(conn)
 
 
 def exists(conn: Connection) -> bool:
+    """Whether the ledger table is there; a table of that name without its columns is an error
+    the user can act on, not a query failing later."""
     from sqlalchemy import inspect
 
-    return bool(inspect(conn).has_table(LEDGER))
+    insp = inspect(conn)
+    if not insp.has_table(LEDGER):
+        return False
+    missing = [
+        c.name for c in runs.columns if c.name not in {x["name"] for x in insp.get_columns(LEDGER)}
+    ]
+    if missing:
+        from .errors import SchemaError
+
+        raise SchemaError(
+            f"table {LEDGER} exists but has no column(s) {', '.join(missing)}: it was not "
+            f"written by this version of ragseed. It only records ragseed's runs: drop it and "
+            "seed again with --reset, or use another database."
+        )
+    return True
 
 
 def history(conn: Connection, limit: int = 20) -> list[Run]:
