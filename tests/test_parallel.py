@@ -120,8 +120,9 @@ def test_parallel_needs_postgres(sqlite_url: str) -> None:
 
 
 def test_rebuild_lanes_split_the_largest_table_from_the_others(pg_url: str) -> None:
-    """Lane one touches only the largest table, lane two never touches it, and the foreign keys
-    between them come last; together they are every deferred statement, in order."""
+    """Lane one builds the largest table's slow (GIN) index, lane two everything of the other
+    tables and then the largest table's B-tree builds (which run beside a GIN build), and the
+    largest table's ALTERs come last; together they are every deferred statement, in order."""
     from ragseed.db import transaction
     from ragseed.load.postgres import PostgresLoader
     from ragseed.target import inspect_target
@@ -133,14 +134,40 @@ def test_rebuild_lanes_split_the_largest_table_from_the_others(pg_url: str) -> N
         big, other, last = loader.rebuild_lanes("chunk_store")
         deferred = list(loader.deferred)
         conn.rollback()
-    assert big and other and last
-    tables = ("users", "documents", "document_chunks", "chat_sessions", "chat_turns")
-    on_big = re.compile(r"^(ALTER TABLE|CREATE (UNIQUE )?INDEX \w+ ON) (public\.)?chunk_store ")
-    assert all(on_big.match(d) and not re.search(rf"\b{'|'.join(tables)}\b", d) for d in big)
-    assert not [d for d in other if "chunk_store" in d]
-    assert all(d.startswith("ALTER TABLE") and "FOREIGN KEY" in d for d in last)
-    assert all("chunk_store" in d for d in last)
+    assert big == [d for d in deferred if "USING gin" in d]
+    builds = [d for d in other if "chunk_store" in d]
+    btree = re.compile(r"CREATE (UNIQUE )?INDEX \S+ ON (public\.)?chunk_store USING btree ")
+    assert len(builds) >= 3 and all(btree.match(d) for d in builds)  # both keys and user_id
+    assert other[-len(builds) :] == builds
+    assert all(d.startswith("ALTER TABLE") and "chunk_store" in d for d in last)
+    attach = [d for d in last if "USING INDEX" in d]
+    assert len(attach) == 2 and all("FOREIGN KEY" in d for d in last if d not in attach)
     assert sorted(big + other + last) == sorted(deferred)
-    for lane in (big, other, last):
+    for lane in (big, other[: -len(builds)], builds, last):
         assert lane == [d for d in deferred if d in lane]
-    assert any("USING gin" in d for d in big)
+
+
+def test_cleanup_restores_the_schema_whatever_part_of_the_rebuild_committed(pg_url: str) -> None:
+    """Keys are rebuilt as unique indexes, then attached: cleanup after a crash between the two
+    (or after both) must still end with the original constraints."""
+    from ragseed.db import transaction
+    from ragseed.load.postgres import PostgresLoader
+    from ragseed.parallel import _savepoint_ddl
+    from ragseed.target import inspect_target
+
+    commands.init(make_config(pg_url))
+    before = _schema(pg_url)
+    with transaction(pg_url) as conn:
+        loader = PostgresLoader(conn, inspect_target(conn))
+        loader.prepare_bulk()  # committed: the keys and indexes are gone
+        ddl = list(loader.deferred)
+    assert _schema(pg_url) != before
+    keys = [d for d in ddl if d.startswith("CREATE UNIQUE INDEX")]
+    attached = [d for d in ddl if "UNIQUE USING INDEX" in d][:1]
+    assert keys and attached
+    with transaction(pg_url) as conn:
+        for d in keys + attached:  # every key built, one attached
+            conn.exec_driver_sql(d)
+    with transaction(pg_url) as conn:
+        _savepoint_ddl(conn, ddl)
+    assert _schema(pg_url) == before

@@ -7,8 +7,9 @@ It is not one transaction, so its failure contract is explicit:
    constraint it drops) and drops them. The tables must be empty (or --reset empties them here).
 3. Each worker loads its share of tenants in its own transaction.
 4. Phase 3 rebuilds the indexes and constraints in two lanes at once, each in its own transaction
-   on its own connection (the largest table's keys and indexes; the other tables'), then adds the
-   foreign keys that link them and marks the run 'complete', in one transaction.
+   on its own connection (the largest table's GIN index; the other tables' keys and indexes, then
+   the largest table's B-tree builds), then attaches the largest table's keys, adds the foreign
+   keys to and from it and marks the run 'complete', in one transaction.
 If anything fails, the run cleans up at once: it empties the RAG tables, restores every dropped
 index and constraint and marks its ledger row 'failed'. If the process is killed, its workers die
 with it (their open transactions abort) and the next ragseed run on this database, which finds the
@@ -64,16 +65,21 @@ def _init_worker(parent: int) -> None:
     _die_with_parent(parent)
 
 
+#: What PostgreSQL says when deferred DDL had already been applied (a key attached USING INDEX
+#: included).
+_ALREADY_DONE = ("already exists", "multiple primary keys", "already associated with a constraint")
+
+
 def _savepoint_ddl(conn: Connection, statements: list[str]) -> None:
     """Run DDL that may already have been applied (a crash during the rebuild)."""
-    from sqlalchemy.exc import ProgrammingError
+    from sqlalchemy.exc import DBAPIError
 
     for ddl in statements:
         try:
             with conn.begin_nested():
                 conn.exec_driver_sql(ddl)
-        except ProgrammingError as exc:
-            if "already exists" not in str(exc) and "multiple primary keys" not in str(exc):
+        except DBAPIError as exc:
+            if not any(done in str(exc) for done in _ALREADY_DONE):
                 raise
 
 

@@ -11,6 +11,7 @@ Nothing is dropped when a table outside the RAG set references ours (we would ha
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from ..generate.rows import TIMESTAMP_COLUMNS, Row
@@ -18,6 +19,25 @@ from .base import Encoder, Loader
 from .copyfmt import encode_rows, row_formatter
 
 MAINTENANCE_WORK_MEM = "1GB"
+_INDEX = re.compile(r"CREATE (UNIQUE )?INDEX ")
+_BTREE = re.compile(r" USING btree \(")
+#: A key constraint that is just a unique index on plain columns (no INCLUDE, WITH, NULLS NOT
+#: DISTINCT, deferral...): it can be built as an index, then attached.
+_PLAIN_KEY = re.compile(r"(PRIMARY KEY|UNIQUE) (\([^()]*\))")
+
+
+def _key_steps(table: str, name: str, definition: str) -> list[tuple[str, set[str]]]:
+    """Re-adding a primary key or unique constraint. A plain one is built as a unique index
+    first, which only takes a SHARE lock (another index build on the table can run meanwhile),
+    then attached with USING INDEX, which is instant."""
+    plain = _PLAIN_KEY.fullmatch(definition)
+    if plain is None:
+        return [(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}", {table})]
+    kind, columns = plain.groups()
+    return [
+        (f"CREATE UNIQUE INDEX {name} ON {table} USING btree {columns}", {table}),
+        (f"ALTER TABLE {table} ADD CONSTRAINT {name} {kind} USING INDEX {name}", {table}),
+    ]
 
 
 class PostgresEncoder(Encoder):
@@ -98,8 +118,9 @@ class PostgresLoader(Loader):
         for name, *_ in indexes:
             self._execute(f"DROP INDEX {name}")
         add = "ALTER TABLE {} ADD CONSTRAINT {} {}".format
+        keys = by_kind["p"] + by_kind["u"]
         steps = [
-            *((add(t, n, d), {t}) for t, n, _, d, _ in by_kind["p"] + by_kind["u"]),
+            *(step for t, n, _, d, _ in keys for step in _key_steps(t, n, d)),
             *((definition, {t}) for _, definition, t in indexes),
             *((add(t, n, d), {t, r}) for t, n, _, d, r in by_kind["f"]),
         ]
@@ -108,14 +129,21 @@ class PostgresLoader(Loader):
 
     def rebuild_lanes(self, big: str) -> tuple[list[str], list[str], list[str]]:
         """The deferred DDL as two lanes that can run at the same time on two connections, and
-        what must follow both. An index build uses one core and locks its table, so the big
-        table's keys and indexes (its GIN index alone can take half a minute) form one lane; the
-        other tables' keys, indexes and the foreign keys between them the other; the foreign keys
-        to or from the big table come last. Each keeps the order of ``deferred``."""
+        what must follow both. An index build uses one core and takes a SHARE lock, which other
+        index builds on the same table do not wait for. So lane one builds the big table's slow
+        indexes (GIN and the like: its tsv index alone can take half a minute), and lane two the
+        other tables' keys, indexes and foreign keys, then the big table's B-tree indexes (those
+        of its keys included); the big table's ALTERs (attaching its keys, which is instant) and
+        the foreign keys to or from it come last. Each keeps the order of ``deferred``."""
         only = frozenset({big})
         locks = self.locks  # a statement of unknown locks waits for both lanes
-        big_lane = [d for d in self.deferred if locks.get(d) == only]
+        builds = [d for d in self.deferred if locks.get(d) == only and _INDEX.match(d)]
+        slow = [d for d in builds if not _BTREE.search(d)]
         other = [d for d in self.deferred if big not in locks.get(d, only)]
+        if slow:
+            big_lane, other = slow, other + [d for d in builds if d not in slow]
+        else:  # only B-trees: they make the big table's lane
+            big_lane = builds
         last = [d for d in self.deferred if d not in big_lane and d not in other]
         return big_lane, other, last
 
