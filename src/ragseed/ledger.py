@@ -73,9 +73,8 @@ def exists(conn: Connection) -> bool:
     insp = inspect(conn)
     if not insp.has_table(LEDGER):
         return False
-    missing = [
-        c.name for c in runs.columns if c.name not in {x["name"] for x in insp.get_columns(LEDGER)}
-    ]
+    have = {c["name"] for c in insp.get_columns(LEDGER)}
+    missing = [c.name for c in runs.columns if c.name not in have]
     if missing:
         from .errors import SchemaError
 

@@ -26,17 +26,21 @@ _BTREE = re.compile(r" USING btree \(")
 _PLAIN_KEY = re.compile(r"(PRIMARY KEY|UNIQUE) (\([^()]*\))")
 
 
+def _add_constraint(table: str, name: str, definition: str) -> str:
+    return f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"
+
+
 def _key_steps(table: str, name: str, definition: str) -> list[tuple[str, set[str]]]:
     """Re-adding a primary key or unique constraint. A plain one is built as a unique index
     first, which only takes a SHARE lock (another index build on the table can run meanwhile),
     then attached with USING INDEX, which is instant."""
     plain = _PLAIN_KEY.fullmatch(definition)
     if plain is None:
-        return [(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}", {table})]
+        return [(_add_constraint(table, name, definition), {table})]
     kind, columns = plain.groups()
     return [
         (f"CREATE UNIQUE INDEX {name} ON {table} USING btree {columns}", {table}),
-        (f"ALTER TABLE {table} ADD CONSTRAINT {name} {kind} USING INDEX {name}", {table}),
+        (_add_constraint(table, name, f"{kind} USING INDEX {name}"), {table}),
     ]
 
 
@@ -117,12 +121,11 @@ class PostgresLoader(Loader):
             self._execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
         for name, *_ in indexes:
             self._execute(f"DROP INDEX {name}")
-        add = "ALTER TABLE {} ADD CONSTRAINT {} {}".format
         keys = by_kind["p"] + by_kind["u"]
         steps = [
             *(step for t, n, _, d, _ in keys for step in _key_steps(t, n, d)),
             *((definition, {t}) for _, definition, t in indexes),
-            *((add(t, n, d), {t, r}) for t, n, _, d, r in by_kind["f"]),
+            *((_add_constraint(t, n, d), {t, r}) for t, n, _, d, r in by_kind["f"]),
         ]
         self.deferred = [ddl for ddl, _ in steps]
         self.locks = {ddl: frozenset(locked) for ddl, locked in steps}
