@@ -3,8 +3,6 @@ rows are written, each tenant exactly once."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from ragseed import commands, pipeline
@@ -41,12 +39,31 @@ def test_every_tenant_is_generated_once(workers: int, share: bool) -> None:
     assert users == sorted(b.rows["users"][k][0] for b in inline for k in range(b.tenants))
 
 
-def test_shared_generation_writes_the_same_database(tmp_path: Path) -> None:
-    """The SQLite default (the loading process generates too) against generating inline."""
-    urls = [f"sqlite:///{tmp_path / name}" for name in ("shared.db", "inline.db")]
-    results = [
-        commands.seed(make_config(url, num_users=USERS, docs_per_user=3), gen_workers=n)
-        for url, n in zip(urls, (1, 0), strict=True)
-    ]
-    assert results[0].fingerprint == results[1].fingerprint
-    assert dump(urls[0]) == dump(urls[1])
+def test_shared_generation_writes_the_same_database(db_url: str) -> None:
+    """The default (the loading process generates too, beside a generator process) against
+    generating inline, on both databases: the same rows and fingerprint."""
+    shared = commands.seed(make_config(db_url, num_users=USERS, docs_per_user=3), gen_workers=1)
+    rows = dump(db_url)
+    assert sum(len(r) for r in rows.values()) > USERS * 5
+    again = make_config(db_url, num_users=USERS, docs_per_user=3, reset=True)
+    inline = commands.seed(again, gen_workers=0)
+    assert shared.fingerprint == inline.fingerprint
+    assert dump(db_url) == rows
+
+
+def test_generator_blocks_grow_across_claims_and_own_blocks_are_one_claim_each() -> None:
+    """A generator process's blocks are not cut at each claim of DEAL tenants (that made many
+    small COPYs); the loading process makes one block per claim, so it is never away long."""
+    import multiprocessing as mp
+
+    cfg = make_config("sqlite://", num_users=USERS, docs_per_user=2, sessions_per_user=1)
+    enc = _encoder()
+    plan = Plan(cfg, load_static(), enc.target.features)
+    counter = mp.get_context("spawn").Value("q", 0)
+    grown = list(pipeline._claimed(plan, range(USERS), counter, enc, 10**6))
+    assert sum(i.tenants for i in grown) == USERS
+    assert max(i.tenants for i in grown) > pipeline.DEAL
+    counter.value = 0
+    own = list(pipeline._own_claims(plan, range(USERS), counter, enc, 10**6))
+    assert [i.tenants for i in own] == [32, 32, USERS - 64]
+    assert sum(i.fingerprint for i in own) == sum(i.fingerprint for i in grown)

@@ -1,6 +1,6 @@
 """Generation overlapped with loading: generator processes feed the process that holds the
-connection through a bounded queue, so the database is the bottleneck and memory stays flat. On
-SQLite that process generates too when no block is waiting (see run).
+connection through a bounded queue, so the database is the bottleneck and memory stays flat. That
+process generates too whenever no block is waiting (see run).
 
 Blocks hold whole tenants, so they can be loaded in any order without breaking a foreign key; the
 fingerprint is a sum, so the order does not change it either.
@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 import queue as queue_mod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .load.base import Encoded, Encoder
 from .plan import Plan
-from .stream import BLOCK_ROWS, iter_blocks
+from .stream import BLOCK_ROWS, FIRST_BLOCK_ROWS, iter_blocks
 
 #: Tenants go to generator processes in runs of this many: dealt round-robin, or claimed.
 DEAL = 32
@@ -33,9 +33,13 @@ class Produced:
 
 
 def produce(
-    plan: Plan, tenants: Sequence[int], encoder: Encoder, block_rows: int = BLOCK_ROWS
+    plan: Plan,
+    tenants: Iterable[int],
+    encoder: Encoder,
+    block_rows: int = BLOCK_ROWS,
+    first_rows: int = FIRST_BLOCK_ROWS,
 ) -> Iterator[Produced]:
-    for block in iter_blocks(plan, tenants, block_rows, encoder.tables()):
+    for block in iter_blocks(plan, tenants, block_rows, encoder.tables(), first_rows):
         total = sum(len(b) for b in block.rows.values())
         yield Produced(block.tenants, total, encoder.encode(block.rows), block.fingerprint)
 
@@ -85,8 +89,18 @@ def _die_with_parent(parent: int) -> None:
 def _claimed(
     plan: Plan, tenants: Sequence[int], counter: Any, encoder: Encoder, block_rows: int
 ) -> Iterator[Produced]:
+    """A generator process's blocks: they grow to block_rows across claims, as without claims
+    (a block per claim would be a few thousand rows: a COPY or executemany per table each)."""
+    claimed = (u for part in claims(tenants, counter) for u in part)
+    return produce(plan, claimed, encoder, block_rows)
+
+
+def _own_claims(
+    plan: Plan, tenants: Sequence[int], counter: Any, encoder: Encoder, block_rows: int
+) -> Iterator[Produced]:
+    """The loading process's blocks: one per claim, so that the writer is never away long."""
     for part in claims(tenants, counter):
-        yield from produce(plan, part, encoder, block_rows)
+        yield from produce(plan, part, encoder, block_rows, first_rows=block_rows)
 
 
 def _worker(
@@ -121,9 +135,9 @@ def expected_chunks(plan: Plan, tenants: Sequence[int]) -> float:
 
 
 def default_workers(plan: Plan, tenants: Sequence[int], dialect: str = "postgresql") -> int:
-    """Generator processes: none for small seeds; on PostgreSQL one, since the server backend
-    needs the other core; on SQLite, where writing is cheap and the loading process generates
-    too (see run(share=...)), one per remaining core."""
+    """Generator processes besides the loading one (which generates too, see run(share=...)):
+    none for small seeds; on PostgreSQL one, since the server backend needs the other core; on
+    SQLite, where writing is cheap, one per remaining core."""
     cores = os.cpu_count() or 1
     if expected_chunks(plan, tenants) < INLINE_BELOW or cores < 2:
         return 0
@@ -136,17 +150,17 @@ def run(
     encoder: Encoder,
     workers: int | None = None,
     block_rows: int = BLOCK_ROWS,
-    share: bool | None = None,
+    share: bool = True,
 ) -> Iterator[Produced]:
     """Yield produced blocks; workers=0 generates in this process.
 
     share: this process generates too whenever no block is waiting, and tenants go to whoever
-    asks first. Meant for SQLite, where writing leaves most of a core idle: N+1 busy processes
-    on N+1 cores beat N+2 processes taking turns on them. Default: on SQLite."""
+    asks first. No block waiting means that generation is the bottleneck, so the database has
+    time to spare: on SQLite, where writing leaves most of a core idle, and on PostgreSQL when
+    the server's work per row is light (short chunks, no GIN index). When the server is the
+    bottleneck, blocks are always waiting and this process only writes."""
     if workers is None:
         workers = default_workers(plan, tenants, encoder.target.dialect)
-    if share is None:
-        share = encoder.target.dialect == "sqlite"
     if workers <= 0:
         yield from produce(plan, tenants, encoder, block_rows)
         return
@@ -167,7 +181,7 @@ def run(
         given = tenants if share else deal(tenants, i, workers)
         args = (plan, given, encoder, block_rows, i, q, parent, counter)
         procs.append(ctx.Process(target=_worker, args=args, daemon=True))
-    own = _claimed(plan, tenants, counter, encoder, block_rows) if share else iter(())
+    own = _own_claims(plan, tenants, counter, encoder, block_rows) if share else iter(())
     for p in procs:
         p.start()
     try:

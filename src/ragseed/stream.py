@@ -31,6 +31,7 @@ def iter_blocks(
     tenants: Iterable[int],
     block_rows: int = BLOCK_ROWS,
     tables: Sequence[str] | None = None,
+    first_rows: int = FIRST_BLOCK_ROWS,
 ) -> Iterator[Block]:
     """Blocks of whole tenants, so every row's parents are in the same or an earlier block.
     `tables` are the ones written (and fingerprinted); rows of other tables are dropped."""
@@ -38,7 +39,7 @@ def iter_blocks(
     keep = list(tables) if tables is not None else list(empty_rows())
     mask = plan.config.environment == "staging"
     block, size, count, fp = empty_rows(), 0, 0, 0
-    limit = min(FIRST_BLOCK_ROWS, block_rows)
+    limit = min(first_rows, block_rows)
     for u in tenants:
         rows = tenant_rows(plan, u, clock)
         fp += tenant_digest(rows, keep, mask_api_keys=mask)
