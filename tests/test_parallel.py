@@ -22,6 +22,9 @@ from .dbutil import dump, execute, scalar
 from .test_seed import FAIL_TRIGGER
 
 SIZE = dict(num_users=12, docs_per_user=5)
+#: More than pipeline.DEAL tenants, so that with --parallel 2 both loaders (this process and
+#: the worker process) get a share.
+TWO_SHARES = dict(num_users=40, docs_per_user=2, sessions_per_user=1)
 
 
 def _schema(url: str) -> list[tuple[str, ...]]:
@@ -41,14 +44,42 @@ def _schema(url: str) -> list[tuple[str, ...]]:
     return [tuple(r) for r in idx] + [tuple(r) for r in cons]
 
 
-def test_parallel_gives_the_same_rows_as_one_transaction(pg_url: str, tmp_path: Path) -> None:
-    out = seed_parallel(make_config(pg_url, **SIZE), 2)
+@pytest.mark.parametrize("size", [SIZE, TWO_SHARES], ids=["one-share", "two-shares"])
+def test_parallel_gives_the_same_rows_as_one_transaction(
+    pg_url: str, tmp_path: Path, size: dict[str, int]
+) -> None:
+    out = seed_parallel(make_config(pg_url, **size), 2)
     atomic_url = f"sqlite:///{tmp_path / 'atomic.db'}"
-    atomic = commands.seed(make_config(atomic_url, **SIZE))
+    atomic = commands.seed(make_config(atomic_url, **size))
     assert out["fingerprint"] == atomic.fingerprint
     assert dump(pg_url) == dump(atomic_url)
     # the ledger knows it: a re-run has nothing to do
-    assert commands.seed(make_config(pg_url, **SIZE)).skipped
+    assert commands.seed(make_config(pg_url, **size)).skipped
+
+
+@pytest.mark.parametrize("tenant", [3, 35], ids=["this-process", "worker-process"])
+def test_a_failure_in_either_loaders_share_is_cleaned_up(pg_url: str, tenant: int) -> None:
+    """Tenant 3 is loaded by the calling process, tenant 35 by the worker process: whichever
+    fails, the other's committed share is removed too."""
+    from ragseed.plan import Features, Plan
+    from ragseed.static import load_static
+
+    cfg = make_config(pg_url, **TWO_SHARES)
+    victim = Plan(cfg, load_static(), Features()).user_id(tenant)
+    commands.init(make_config(pg_url))
+    execute(
+        pg_url,
+        "CREATE FUNCTION fail_user() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'forced failure'; END $$",
+        "CREATE TRIGGER fail_user BEFORE INSERT ON users FOR EACH ROW "
+        f"WHEN (NEW.id = '{victim}') EXECUTE FUNCTION fail_user()",
+    )
+    before = _schema(pg_url)
+    with pytest.raises(DatabaseError, match="forced failure.*cleaned up"):
+        seed_parallel(cfg, 2)
+    assert _schema(pg_url) == before
+    for table in ("users", "documents", "chunk_store", "document_chunks", "chat_sessions"):
+        assert scalar(pg_url, f"SELECT count(*) FROM {table}") == 0, table
 
 
 def test_indexes_and_constraints_come_back(pg_url: str) -> None:

@@ -1,11 +1,11 @@
-"""Parallel load (PostgreSQL): N worker processes, each with its own server backend, so that the
-server's per-row work (the tsv column, keys) uses several cores.
+"""Parallel load (PostgreSQL): N loaders (this process and N-1 worker processes), each with its own
+server backend, so that the server's per-row work (the tsv column, keys) uses several cores.
 
 It is not one transaction, so its failure contract is explicit:
 1. The run holds a session advisory lock for its whole life: other ragseed runs wait for it.
 2. Phase 1 commits a ledger row (status 'running', with a run id and the DDL of every index and
    constraint it drops) and drops them. The tables must be empty (or --reset empties them here).
-3. Each worker loads its share of tenants in its own transaction.
+3. Each loader generates and loads its share of tenants in its own transaction.
 4. Phase 3 rebuilds the indexes and constraints in two lanes at once, each in its own transaction
    on its own connection (the largest table's GIN index; the other tables' keys and indexes, then
    the largest table's B-tree builds), then attaches the largest table's keys, adds the foreign
@@ -205,14 +205,16 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
             from multiprocessing import get_context
 
             ctx = get_context("spawn")  # never fork a process that holds a connection
+            shares = [deal(tenants, i, workers) for i in range(workers)]
+            # This process loads the first share itself (on its own connection): one process
+            # fewer, whose imports and memory would only duplicate this one's.
             with ProcessPoolExecutor(
-                workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(),)
-            ) as pool:
-                futures = [
-                    pool.submit(_load_part, url, plan, target, deal(tenants, i, workers))
-                    for i in range(workers)
-                ]
-                parts = [f.result() for f in futures]
+                max(1, workers - 1), mp_context=ctx, initializer=_init_worker,
+                initargs=(os.getpid(),),
+            ) as pool:  # fmt: skip
+                futures = [pool.submit(_load_part, url, plan, target, s) for s in shares[1:]]
+                parts = [_load_part(url, plan, target, shares[0])]
+                parts += [f.result() for f in futures]
             # Phase 3: rebuild in two lanes, then link and complete in one transaction.
             loader.deferred = ddl
             with main.begin():

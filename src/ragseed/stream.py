@@ -10,7 +10,7 @@ from .generate.rows import Clock, Rows, empty_rows
 from .generate.tenant import tenant_rows
 from .plan import Plan
 
-BLOCK_ROWS = 20_000
+BLOCK_ROWS = 10_000
 #: The first block is small so that loading starts early; blocks then double up to BLOCK_ROWS.
 FIRST_BLOCK_ROWS = 2_000
 
