@@ -6,7 +6,8 @@ This wrapper is deliberately tiny: it imports nothing heavy, spawns CMD, waits f
 reads getrusage(RUSAGE_CHILDREN). ru_maxrss is the kernel's exact high-water mark of the largest
 waited-for descendant (KiB on Linux), so it is the peak RSS of the process doing the work, not of
 this wrapper. When CMD starts processes of its own (ragseed --parallel), the summed RSS of the
-whole process tree is also sampled every 0.2 s with psutil (approximate, it can miss short peaks).
+whole process tree is also sampled every 0.2 s with psutil (approximate, it can miss short peaks),
+as RSS and as PSS (shared pages divided among the processes sharing them, so not counted twice).
 The exit code is CMD's.
 """
 
@@ -20,17 +21,18 @@ import sys
 import time
 
 
-def _tree_rss(proc: object) -> tuple[int, int]:
-    """(summed RSS in bytes, number of processes) of proc and its descendants."""
+def _tree_rss(proc: object) -> tuple[int, int, int]:
+    """(summed RSS, summed PSS in bytes, number of processes) of proc and its descendants."""
     try:
         procs = [proc, *proc.children(recursive=True)]  # type: ignore[attr-defined]
     except Exception:
-        return 0, 0
-    total = 0
+        return 0, 0, 0
+    rss = pss = 0
     for p in procs:
         with contextlib.suppress(Exception):
-            total += p.memory_info().rss
-    return total, len(procs)
+            m = p.memory_full_info()
+            rss, pss = rss + m.rss, pss + getattr(m, "pss", m.rss)
+    return rss, pss, len(procs)
 
 
 def main(argv: list[str]) -> int:
@@ -45,15 +47,16 @@ def main(argv: list[str]) -> int:
     t0 = time.perf_counter()
     child = subprocess.Popen(cmd)
     handle = psutil.Process(child.pid) if psutil is not None else None
-    tree_peak = max_procs = 0
+    tree_peak = tree_pss_peak = max_procs = 0
     while True:
         try:
             rc = child.wait(timeout=0.2)
             break
         except subprocess.TimeoutExpired:
             if handle is not None:
-                rss, n = _tree_rss(handle)
+                rss, pss, n = _tree_rss(handle)
                 tree_peak, max_procs = max(tree_peak, rss), max(max_procs, n)
+                tree_pss_peak = max(tree_pss_peak, pss)
     wall = time.perf_counter() - t0
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(out, "w", encoding="utf-8") as fh:
@@ -65,6 +68,7 @@ def main(argv: list[str]) -> int:
                 "cpu_user": ru.ru_utime,
                 "cpu_sys": ru.ru_stime,
                 "tree_peak_bytes": tree_peak,
+                "tree_pss_peak_bytes": tree_pss_peak,
                 "max_procs": max_procs,
             },
             fh,

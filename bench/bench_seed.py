@@ -304,6 +304,7 @@ class Run:
     wall: float = 0.0  # the whole subprocess
     maxrss_mb: float = 0.0  # exact, largest single process (ru_maxrss)
     tree_peak_mb: float = 0.0  # sampled sum over the process tree
+    tree_pss_mb: float = 0.0  # the same, as PSS (shared pages counted once)
     max_procs: int = 0
     cpu_seconds: float = 0.0  # user + system of the subprocess tree
     counts: dict[str, int] = field(default_factory=dict)
@@ -355,6 +356,7 @@ def run_one(
             method, index, ok=proc.returncode == 0, wall=m.get("wall", 0.0),
             maxrss_mb=m.get("maxrss_kib", 0) / 1024,
             tree_peak_mb=m.get("tree_peak_bytes", 0) / 2**20, max_procs=m.get("max_procs", 0),
+            tree_pss_mb=m.get("tree_pss_peak_bytes", 0) / 2**20,
             cpu_seconds=m.get("cpu_user", 0.0) + m.get("cpu_sys", 0.0),
         )  # fmt: skip
         run.detail = json.loads(result.read_text()) if result.exists() else {}
@@ -431,6 +433,7 @@ class Summary:
     tree_peak_mb: float
     max_procs: int
     cpu_seconds: float
+    tree_pss_mb: float = 0.0
 
     @property
     def rows_per_s(self) -> float:
@@ -463,6 +466,7 @@ def summarise(runs: list[Run], method: str) -> Summary | None:
         max(secs, default=0.0), good[0].rows if good else 0, good[0].chunk_rows if good else 0,
         median([r.maxrss_mb for r in good]), median([r.tree_peak_mb for r in good]),
         max((r.max_procs for r in good), default=0), median([r.cpu_seconds for r in good]),
+        median([r.tree_pss_mb for r in good]),
     )  # fmt: skip
 
 
@@ -494,7 +498,7 @@ def report(
     headers = ["method", "runs", "seconds", "spread (min-max)", "rows", "rows/s", "chunk rows",
                "chunk rows/s", "peak RSS MB", "CPU s"]  # fmt: skip
     if multi:
-        headers.insert(9, "tree RSS MB")
+        headers[9:9] = ["tree RSS MB", "tree PSS MB"]
     body = []
     for m in methods:
         s = summaries.get(m)
@@ -509,7 +513,7 @@ def report(
             _s(s.cpu_seconds),
         ]  # fmt: skip
         if multi:
-            row.insert(9, _n(s.tree_peak_mb))
+            row[9:9] = [_n(s.tree_peak_mb), _n(s.tree_pss_mb)]
         body.append(row)
     print(table(headers, body, right=set(range(1, len(headers))) - {3}))
 
