@@ -24,7 +24,7 @@ from .test_seed import FAIL_TRIGGER
 SIZE = dict(num_users=12, docs_per_user=5)
 #: More than pipeline.DEAL tenants, so that with --parallel 2 both loaders (this process and
 #: the worker process) get a share.
-TWO_SHARES = dict(num_users=40, docs_per_user=2, sessions_per_user=1)
+TWO_SHARES = dict(num_users=40, docs_per_user=2, sessions_per_user=2)
 
 
 def _schema(url: str) -> list[tuple[str, ...]]:
@@ -57,31 +57,6 @@ def test_parallel_gives_the_same_rows_as_one_transaction(
     assert commands.seed(make_config(pg_url, **size)).skipped
 
 
-@pytest.mark.parametrize("tenant", [3, 35], ids=["this-process", "worker-process"])
-def test_a_failure_in_either_loaders_share_is_cleaned_up(pg_url: str, tenant: int) -> None:
-    """Tenant 3 is loaded by the calling process, tenant 35 by the worker process: whichever
-    fails, the other's committed share is removed too."""
-    from ragseed.plan import Features, Plan
-    from ragseed.static import load_static
-
-    cfg = make_config(pg_url, **TWO_SHARES)
-    victim = Plan(cfg, load_static(), Features()).user_id(tenant)
-    commands.init(make_config(pg_url))
-    execute(
-        pg_url,
-        "CREATE FUNCTION fail_user() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN RAISE EXCEPTION 'forced failure'; END $$",
-        "CREATE TRIGGER fail_user BEFORE INSERT ON users FOR EACH ROW "
-        f"WHEN (NEW.id = '{victim}') EXECUTE FUNCTION fail_user()",
-    )
-    before = _schema(pg_url)
-    with pytest.raises(DatabaseError, match="forced failure.*cleaned up"):
-        seed_parallel(cfg, 2)
-    assert _schema(pg_url) == before
-    for table in ("users", "documents", "chunk_store", "document_chunks", "chat_sessions"):
-        assert scalar(pg_url, f"SELECT count(*) FROM {table}") == 0, table
-
-
 def test_indexes_and_constraints_come_back(pg_url: str) -> None:
     commands.init(make_config(pg_url))
     before = _schema(pg_url)
@@ -89,17 +64,34 @@ def test_indexes_and_constraints_come_back(pg_url: str) -> None:
     assert _schema(pg_url) == before
 
 
+def _fail_tenant(tenant: int) -> list[str]:
+    """DDL that makes inserting one tenant's user row fail."""
+    from ragseed.plan import Features, Plan
+    from ragseed.static import load_static
+
+    victim = Plan(make_config("sqlite://", **TWO_SHARES), load_static(), Features()).user_id(tenant)
+    return [
+        "CREATE FUNCTION fail_user() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'forced failure'; END $$",
+        "CREATE TRIGGER fail_user BEFORE INSERT ON users FOR EACH ROW "
+        f"WHEN (NEW.id = '{victim}') EXECUTE FUNCTION fail_user()",
+    ]
+
+
 @pytest.mark.parametrize(
     ("setup", "error"),
     [
-        # a worker fails while loading (phase 2)
+        # loading fails (phase 2) in both loaders; in the calling process only (tenant 3), while
+        # the worker process commits its share; in the worker process only (tenant 35)
         (FAIL_TRIGGER["postgresql"], "forced failure"),
+        (_fail_tenant(3), "forced failure"),
+        (_fail_tenant(35), "forced failure"),
         # a unique index that the data breaks fails its rebuild lane (phase 3), while the other
         # lane may already have committed its indexes
         (["CREATE UNIQUE INDEX one_session_per_user ON chat_sessions (user_id)"],
          "one_session_per_user"),
     ],
-    ids=["worker", "rebuild-lane"],
+    ids=["both-loaders", "this-process", "worker-process", "rebuild-lane"],
 )  # fmt: skip
 def test_a_failed_run_leaves_empty_tables_with_their_indexes(
     pg_url: str, setup: list[str], error: str
@@ -108,7 +100,7 @@ def test_a_failed_run_leaves_empty_tables_with_their_indexes(
     execute(pg_url, *setup)
     before = _schema(pg_url)
     with pytest.raises(DatabaseError, match=f"{error}.*cleaned up"):
-        seed_parallel(make_config(pg_url, **SIZE), 2)
+        seed_parallel(make_config(pg_url, **TWO_SHARES), 2)
     assert _schema(pg_url) == before
     for table in ("users", "documents", "chunk_store", "document_chunks", "chat_sessions"):
         assert scalar(pg_url, f"SELECT count(*) FROM {table}") == 0, table
