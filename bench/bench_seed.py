@@ -118,6 +118,10 @@ class Backend:
     def before_run(self) -> None:
         """Level the field between runs (a checkpoint on PostgreSQL)."""
 
+    def server_cpu(self) -> float | None:
+        """CPU seconds the database server's processes have used so far, if it has any."""
+        return None
+
     def describe(self) -> str:
         return self.name
 
@@ -148,6 +152,13 @@ def create_schema(url: str, dialect: str) -> None:
                     conn.exec_driver_sql(f"ALTER TABLE chunk_store DROP COLUMN {column}")
     finally:
         engine.dispose()
+
+
+def _proc_stat(pid: int) -> list[int]:
+    """/proc/PID/stat from field 4 (ppid) on, as integers where they are: [1] is the ppid,
+    [11:15] utime, stime, cutime and cstime in clock ticks."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return [int(f) if f.lstrip("-").isdigit() else 0 for f in fields]
 
 
 class Postgres(Backend):
@@ -218,6 +229,23 @@ class Postgres(Backend):
             self.admin.execute("CHECKPOINT")
         except Exception as exc:  # needs superuser or pg_checkpoint; only a nicety
             print(f"  (no CHECKPOINT between runs: {exc})")
+
+    def server_cpu(self) -> float | None:
+        """The postmaster's CPU, its exited children's (backends, once reaped) and its live
+        children's, from /proc: None when the server is on another machine or /proc is closed."""
+        try:
+            pid = int(self.admin.execute("SELECT pg_backend_pid()").fetchone()[0])
+            postmaster = _proc_stat(pid)[1]
+            total = sum(_proc_stat(postmaster)[11:15])
+            for entry in Path("/proc").iterdir():
+                if entry.name.isdigit():
+                    with suppress(OSError, IndexError, ValueError):
+                        fields = _proc_stat(int(entry.name))
+                        if fields[1] == postmaster:
+                            total += sum(fields[11:15])
+            return total / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return None
 
     def describe(self) -> str:
         from sqlalchemy.engine import make_url
@@ -307,6 +335,7 @@ class Run:
     tree_pss_mb: float = 0.0  # the same, as PSS (shared pages counted once)
     max_procs: int = 0
     cpu_seconds: float = 0.0  # user + system of the subprocess tree
+    server_cpu_seconds: float = 0.0  # the database server's processes, over the same span
     counts: dict[str, int] = field(default_factory=dict)
     detail: dict[str, Any] = field(default_factory=dict)
     error: str = ""
@@ -345,12 +374,14 @@ def run_one(
         p.unlink(missing_ok=True)
     try:
         backend.before_run()
+        server_before = backend.server_cpu()
         cmd = command(method, url, vol, parallel, result)
         with out.open("wb") as fo, err.open("wb") as fe:
             proc = subprocess.run(
                 [PY, str(BENCH / "_measure.py"), str(measure), "--", *cmd],
                 stdout=fo, stderr=fe, env=child_env(), check=False,
             )  # fmt: skip
+        server_after = backend.server_cpu()
         m = json.loads(measure.read_text()) if measure.exists() else {}
         run = Run(
             method, index, ok=proc.returncode == 0, wall=m.get("wall", 0.0),
@@ -359,6 +390,8 @@ def run_one(
             tree_pss_mb=m.get("tree_pss_peak_bytes", 0) / 2**20,
             cpu_seconds=m.get("cpu_user", 0.0) + m.get("cpu_sys", 0.0),
         )  # fmt: skip
+        if server_before is not None and server_after is not None:
+            run.server_cpu_seconds = server_after - server_before
         run.detail = json.loads(result.read_text()) if result.exists() else {}
         run.seconds = run.detail.get("seconds", run.wall) if method == "floor" else run.wall
         if not run.ok:
@@ -434,6 +467,7 @@ class Summary:
     max_procs: int
     cpu_seconds: float
     tree_pss_mb: float = 0.0
+    server_cpu_seconds: float = 0.0
 
     @property
     def rows_per_s(self) -> float:
@@ -466,7 +500,7 @@ def summarise(runs: list[Run], method: str) -> Summary | None:
         max(secs, default=0.0), good[0].rows if good else 0, good[0].chunk_rows if good else 0,
         median([r.maxrss_mb for r in good]), median([r.tree_peak_mb for r in good]),
         max((r.max_procs for r in good), default=0), median([r.cpu_seconds for r in good]),
-        median([r.tree_pss_mb for r in good]),
+        median([r.tree_pss_mb for r in good]), median([r.server_cpu_seconds for r in good]),
     )  # fmt: skip
 
 
@@ -497,6 +531,9 @@ def report(
     multi = any(s.max_procs > 1 for s in summaries.values())
     headers = ["method", "runs", "seconds", "spread (min-max)", "rows", "rows/s", "chunk rows",
                "chunk rows/s", "peak RSS MB", "CPU s"]  # fmt: skip
+    server = any(s.server_cpu_seconds for s in summaries.values())
+    if server:
+        headers.append("server CPU s")
     if multi:
         headers[9:9] = ["tree RSS MB", "tree PSS MB"]
     body = []
@@ -512,6 +549,8 @@ def report(
             _n(s.rows_per_s), _n(s.chunk_rows), _n(s.chunks_per_s), _n(s.maxrss_mb),
             _s(s.cpu_seconds),
         ]  # fmt: skip
+        if server:
+            row.append(_s(s.server_cpu_seconds))
         if multi:
             row[9:9] = [_n(s.tree_peak_mb), _n(s.tree_pss_mb)]
         body.append(row)
@@ -707,6 +746,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(
                     f"{_s(run.seconds)} s{extra}, {_n(run.rows)} rows, "
                     f"peak RSS {_n(run.maxrss_mb)} MB, CPU {_s(run.cpu_seconds)} s"
+                    + (
+                        f", server CPU {_s(run.server_cpu_seconds)} s"
+                        if run.server_cpu_seconds
+                        else ""
+                    )
                 )
         print(f"\nall runs took {_s(time.perf_counter() - started)} s\n")
         summaries = {m: s for m in methods if (s := summarise(runs, m)) is not None}

@@ -194,3 +194,23 @@ def test_cleanup_restores_the_schema_whatever_part_of_the_rebuild_committed(pg_u
     with transaction(pg_url) as conn:
         _savepoint_ddl(conn, ddl)
     assert _schema(pg_url) == before
+
+
+def test_loaders_claim_every_run_once_and_start_with_their_own() -> None:
+    """Each loader starts with its own run; the rest go to whoever asks first, so a loader that
+    starts late (here: the second, which asks only after the first took everything it could)
+    takes fewer runs instead of making the others wait for it."""
+    from multiprocessing import get_context
+
+    from ragseed.parallel import _claims
+    from ragseed.pipeline import DEAL
+
+    tenants = list(range(5 * DEAL + 3))  # six runs, the last one short
+    next_run = get_context("spawn").Value("q", 2)
+    first = [u for run in _claims(tenants, 0, next_run) for u in run]
+    second = [u for run in _claims(tenants, 1, next_run) for u in run]
+    assert second == tenants[DEAL : 2 * DEAL]  # its own run only: the others were taken
+    assert first == tenants[:DEAL] + tenants[2 * DEAL :]
+    assert next_run.value > 6
+    # a loader whose own run does not exist (more loaders than runs) loads nothing
+    assert list(_claims(tenants[:DEAL], 1, get_context("spawn").Value("q", 2))) == []

@@ -23,6 +23,7 @@ import json
 import os
 import uuid
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,8 @@ from .errors import ConfigError, DatabaseError, LedgerError
 from .fingerprint import Fingerprint
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from sqlalchemy import Connection
 
     from .config import Config
@@ -46,23 +49,62 @@ class Part:
     counts: dict[str, int]
 
 
-def _load_part(url: str, plan: Plan, target: Target, tenants: list[int]) -> Part:
+def _load_part(
+    url: str, plan: Plan, target: Target, tenants: list[int], first: int, next_run: Any = None
+) -> Part:
+    """Load runs of tenants in one transaction: run ``first`` (so every loader has work of its
+    own from the start), then whichever runs are left when it asks (see _claims). next_run: the
+    shared counter (a worker process has it from _init_worker)."""
     from . import pipeline
     from .load.postgres import PostgresLoader
 
     with transaction(url) as conn:
         loader = PostgresLoader(conn, target)
         fp = Fingerprint()
-        for item in pipeline.produce(plan, tenants, loader.encoder()):
+        runs = (u for run in _claims(tenants, first, next_run or _next_run) for u in run)
+        for item in pipeline.produce(plan, runs, loader.encoder()):
             loader.write_encoded(item.encoded)
             fp = fp.combine(Fingerprint(item.fingerprint))
         return Part(fp.value, dict(loader.written))
 
 
-def _init_worker(parent: int) -> None:
+#: In a worker process: the next run of tenants to claim, a multiprocessing Value shared by the
+#: loaders (set by _init_worker).
+_next_run: Any = None
+
+
+def _claims(tenants: list[int], first: int, next_run: Any) -> Iterator[list[int]]:
+    """Runs of pipeline.DEAL tenants: run ``first``, then the next unclaimed one until none is
+    left. Loaders that start late or load slowly take fewer runs, so all of them finish together
+    instead of the fastest waiting for the slowest (static shares left one core idle at the end).
+    The rows do not depend on which loader took a tenant."""
+    from .pipeline import DEAL
+
+    run = first
+    while run * DEAL < len(tenants):
+        yield tenants[run * DEAL : (run + 1) * DEAL]
+        with next_run.get_lock():
+            run = next_run.value
+            next_run.value += 1
+
+
+def _init_worker(parent: int, next_run: Any = None) -> None:
     from .pipeline import _die_with_parent
 
+    global _next_run
     _die_with_parent(parent)
+    _next_run = next_run
+
+
+def _warm_up(languages: list[str]) -> None:
+    """Runs in each worker process while the calling process prepares the database: the
+    imports and the text tables a loader needs, so that its first block is not late."""
+    from . import pipeline  # noqa: F401
+    from .generate import text
+    from .load import postgres  # noqa: F401
+
+    for lang in languages:
+        text._lang(lang)
 
 
 #: What PostgreSQL says when deferred DDL had already been applied (a key attached USING INDEX
@@ -135,6 +177,26 @@ def recover(conn: Connection) -> list[str]:
     return run_ids
 
 
+@contextmanager
+def _loaders(workers: int, config: Config) -> Iterator[tuple[ProcessPoolExecutor, Any]]:
+    """The worker processes (workers - 1 of them) and the counter of claimed runs. The processes
+    start at once and warm up while this one takes the lock and prepares the tables: spawning
+    one and importing what it needs takes about half a second, when only one core is busy."""
+    from multiprocessing import get_context
+
+    ctx = get_context("spawn")  # never fork a process that holds a connection
+    next_run = ctx.Value("q", workers)  # runs 0 .. workers-1 are each loader's first
+    languages = sorted(lang for lang, weight in config.languages.items() if weight > 0)
+    pool = ProcessPoolExecutor(
+        max(1, workers - 1), mp_context=ctx, initializer=_init_worker,
+        initargs=(os.getpid(), next_run),
+    )  # fmt: skip
+    with pool:
+        for _ in range(workers - 1):
+            pool.submit(_warm_up, languages)
+        yield pool, next_run
+
+
 def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) -> dict[str, Any]:
     from sqlalchemy import text
 
@@ -149,7 +211,6 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
     )
     from .db import make_engine
     from .load.postgres import PostgresLoader
-    from .pipeline import deal
     from .plan import Plan
     from .target import inspect_target
 
@@ -169,7 +230,7 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
         from .urls import redact
 
         raise DatabaseError(f"cannot connect to {redact(url)}: {describe_error(exc)}") from None
-    with main:
+    with main, _loaders(workers, config) as (pool, next_run):
         main.execute(text("SELECT pg_advisory_lock(:k)"), {"k": ADVISORY_KEY})
         main.commit()
         # Phase 1: checks, reset, drop indexes, 'running' ledger row; committed.
@@ -202,19 +263,13 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
         ddl = list(loader.deferred)
         try:
             tenants = list(range(config.num_users))
-            from multiprocessing import get_context
-
-            ctx = get_context("spawn")  # never fork a process that holds a connection
-            shares = [deal(tenants, i, workers) for i in range(workers)]
-            # This process loads the first share itself (on its own connection): one process
-            # fewer, whose imports and memory would only duplicate this one's.
-            with ProcessPoolExecutor(
-                max(1, workers - 1), mp_context=ctx, initializer=_init_worker,
-                initargs=(os.getpid(),),
-            ) as pool:  # fmt: skip
-                futures = [pool.submit(_load_part, url, plan, target, s) for s in shares[1:]]
-                parts = [_load_part(url, plan, target, shares[0])]
-                parts += [f.result() for f in futures]
+            # This process loads too (on its own connection): one process fewer, whose imports
+            # and memory would only duplicate this one's.
+            futures = [
+                pool.submit(_load_part, url, plan, target, tenants, i) for i in range(1, workers)
+            ]
+            parts = [_load_part(url, plan, target, tenants, 0, next_run)]
+            parts += [f.result() for f in futures]
             # Phase 3: rebuild in two lanes, then link and complete in one transaction.
             loader.deferred = ddl
             with main.begin():
@@ -236,6 +291,7 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
                     )
                 )  # fmt: skip
         except BaseException as exc:
+            pool.shutdown(wait=True, cancel_futures=True)  # no loader may commit after cleanup
             main.rollback()
             with main.begin():
                 _cleanup(main, tables, [run_id], ddl)
