@@ -3,14 +3,12 @@ after any failure the tables are empty with every index and constraint restored.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -66,21 +64,17 @@ def test_indexes_and_constraints_come_back(pg_url: str) -> None:
     assert _schema(pg_url) == before
 
 
-def _fail_chunks(tenant: int | None) -> list[str]:
-    """DDL that makes inserting one tenant's chunks (every tenant's: None) fail. chunk_store is
-    loaded by the loaders themselves; the other tables are spilled and loaded in phase 3."""
+def _fail_tenant(tenant: int) -> list[str]:
+    """DDL that makes inserting one tenant's user row fail."""
     from ragseed.plan import Features, Plan
     from ragseed.static import load_static
 
-    when = ""
-    if tenant is not None:
-        plan = Plan(make_config("sqlite://", **TWO_SHARES), load_static(), Features())
-        when = f"WHEN (NEW.user_id = '{plan.user_id(tenant)}') "
+    victim = Plan(make_config("sqlite://", **TWO_SHARES), load_static(), Features()).user_id(tenant)
     return [
-        "CREATE FUNCTION fail_chunk() RETURNS trigger LANGUAGE plpgsql AS "
+        "CREATE FUNCTION fail_user() RETURNS trigger LANGUAGE plpgsql AS "
         "$$ BEGIN RAISE EXCEPTION 'forced failure'; END $$",
-        f"CREATE TRIGGER fail_chunk BEFORE INSERT ON chunk_store FOR EACH ROW {when}"
-        "EXECUTE FUNCTION fail_chunk()",
+        "CREATE TRIGGER fail_user BEFORE INSERT ON users FOR EACH ROW "
+        f"WHEN (NEW.id = '{victim}') EXECUTE FUNCTION fail_user()",
     ]
 
 
@@ -89,20 +83,18 @@ def _fail_chunks(tenant: int | None) -> list[str]:
     [
         # loading fails (phase 2) in both loaders; in the calling process only (tenant 3), while
         # the worker process commits its share; in the worker process only (tenant 35)
-        (_fail_chunks(None), "forced failure"),
-        (_fail_chunks(3), "forced failure"),
-        (_fail_chunks(35), "forced failure"),
-        # loading a spilled table fails (chat_turns, in rebuild lane two, phase 3)
         (FAIL_TRIGGER["postgresql"], "forced failure"),
+        (_fail_tenant(3), "forced failure"),
+        (_fail_tenant(35), "forced failure"),
         # a unique index that the data breaks fails its rebuild lane (phase 3), while the other
         # lane may already have committed its indexes
         (["CREATE UNIQUE INDEX one_session_per_user ON chat_sessions (user_id)"],
          "one_session_per_user"),
     ],
-    ids=["both-loaders", "this-process", "worker-process", "spilled-table", "rebuild-lane"],
+    ids=["both-loaders", "this-process", "worker-process", "rebuild-lane"],
 )  # fmt: skip
 def test_a_failed_run_leaves_empty_tables_with_their_indexes(
-    pg_url: str, setup: list[str], error: str, spill_dirs: Callable[[], list[Path]]
+    pg_url: str, setup: list[str], error: str
 ) -> None:
     commands.init(make_config(pg_url))
     execute(pg_url, *setup)
@@ -113,42 +105,6 @@ def test_a_failed_run_leaves_empty_tables_with_their_indexes(
     for table in ("users", "documents", "chunk_store", "document_chunks", "chat_sessions"):
         assert scalar(pg_url, f"SELECT count(*) FROM {table}") == 0, table
     assert scalar(pg_url, "SELECT status FROM ragseed_runs ORDER BY id DESC LIMIT 1") == "failed"
-    assert spill_dirs() == []
-
-
-@pytest.fixture
-def spill_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[Path]]:
-    """The spill directories left in this test's temp dir (where parallel mode makes them)."""
-    import tempfile
-
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    return lambda: sorted(tmp_path.glob("ragseed-spill-*"))
-
-
-def test_only_the_tables_without_a_slow_index_are_spilled(
-    pg_url: str, spill_dirs: Callable[[], list[Path]]
-) -> None:
-    """chunk_store (with its GIN index) is loaded by the loaders, the rest in rebuild lane two;
-    the spill files are gone afterwards."""
-    from ragseed.db import transaction
-    from ragseed.load.postgres import PostgresLoader
-    from ragseed.target import inspect_target
-
-    commands.init(make_config(pg_url))
-    with transaction(pg_url) as conn:
-        loader = PostgresLoader(conn, inspect_target(conn))
-        loader.prepare_bulk()
-        assert loader.slow_tables() == {"chunk_store"}
-        conn.rollback()
-    seed_parallel(make_config(pg_url, **TWO_SHARES), 2)
-    writers = {  # the transactions that wrote each table's rows
-        t: scalar(pg_url, f"SELECT array_agg(DISTINCT xmin::text) FROM {t}")
-        for t in ("chunk_store", "users", "documents", "document_chunks", "chat_turns")
-    }
-    assert len(writers.pop("chunk_store")) == 2  # both loaders
-    assert [len(w) for w in writers.values()] == [1] * 4  # one: rebuild lane two
-    assert len({w[0] for w in writers.values()}) == 1
-    assert spill_dirs() == []
 
 
 @pytest.mark.slow
@@ -174,15 +130,11 @@ def test_a_killed_parallel_run_is_cleaned_up_by_the_next_run(pg_url: str) -> Non
     _, alive = psutil.wait_procs(workers, timeout=15)
     assert not [p for p in alive if p.status() != psutil.STATUS_ZOMBIE], "orphaned workers"
     assert _schema(pg_url) != before  # the run died in the middle: indexes still dropped
-    config = scalar(pg_url, "SELECT config FROM ragseed_runs WHERE status = 'running'")
-    spill_dir = Path(json.loads(config)["spill_dir"])
-    assert spill_dir.is_dir()  # its spill files are left behind too
     result = commands.seed(make_config(pg_url, num_users=3))
     assert result.counts["users"] == 3
     assert scalar(pg_url, "SELECT count(*) FROM users") == 3  # nothing of the killed run is left
     assert _schema(pg_url) == before
     assert scalar(pg_url, "SELECT count(*) FROM ragseed_runs WHERE status = 'failed'") == 1
-    assert not spill_dir.exists()
 
 
 def test_parallel_needs_postgres(sqlite_url: str) -> None:

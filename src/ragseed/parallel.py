@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from .config import Config
-    from .load.postgres import PostgresLoader
     from .plan import Plan
     from .target import Target
 
@@ -50,55 +49,21 @@ class Part:
     counts: dict[str, int]
 
 
-SPILL_PREFIX = "ragseed-spill-"
-
-
-@dataclass(frozen=True)
-class Spill:
-    """Tables whose rows the loaders write to files instead of the database, for rebuild lane
-    two to COPY while lane one builds the slow (GIN) index: otherwise that lane's core idles
-    for the last part of the GIN build, and the loaders' cores are busy with these COPYs."""
-
-    dir: str
-    tables: frozenset[str]
-
-    def path(self, loader: int, table: str) -> str:
-        return os.path.join(self.dir, f"{loader}-{table}.copy")
-
-    def files(self, table: str) -> list[str]:
-        return sorted(
-            os.path.join(self.dir, n) for n in os.listdir(self.dir) if n.endswith(f"-{table}.copy")
-        )
-
-
 def _load_part(
-    url: str, plan: Plan, target: Target, tenants: list[int], first: int, next_run: Any = None,
-    spill: Spill | None = None,
-) -> Part:  # fmt: skip
+    url: str, plan: Plan, target: Target, tenants: list[int], first: int, next_run: Any = None
+) -> Part:
     """Load runs of tenants in one transaction: run ``first`` (so every loader has work of its
     own from the start), then whichever runs are left when it asks (see _claims). next_run: the
-    shared counter (a worker process has it from _init_worker). The rows of spill.tables go to
-    this loader's spill files, as COPY text."""
-    from contextlib import ExitStack
-
+    shared counter (a worker process has it from _init_worker)."""
     from . import pipeline
     from .load.postgres import PostgresLoader
 
-    later = spill.tables if spill is not None else frozenset()
-    with transaction(url) as conn, ExitStack() as files:
+    with transaction(url) as conn:
         loader = PostgresLoader(conn, target)
-        out = {
-            t: files.enter_context(open(spill.path(first, t), "wb"))
-            for t in later
-            if spill is not None
-        }
         fp = Fingerprint()
         runs = (u for run in _claims(tenants, first, next_run or _next_run) for u in run)
         for item in pipeline.produce(plan, runs, loader.encoder()):
-            loader.write_encoded([b for b in item.encoded if b[0] not in later])
-            for table, payload, _ in item.encoded:
-                if table in later:
-                    out[table].write(payload)
+            loader.write_encoded(item.encoded)
             fp = fp.combine(Fingerprint(item.fingerprint))
         return Part(fp.value, dict(loader.written))
 
@@ -160,31 +125,23 @@ def _savepoint_ddl(conn: Connection, statements: list[str]) -> None:
                 raise
 
 
-def _rebuild_lanes(
-    engine: Any, target: Target, lanes: list[list[str]], spill: Spill | None = None
-) -> None:
+def _rebuild_lanes(engine: Any, target: Target, lanes: list[list[str]]) -> None:
     """Run each lane of deferred DDL in its own transaction on its own connection, all at once:
-    an index build uses one server core. The second lane first loads the spilled tables. Waits
-    for every lane before raising the first error, so that cleanup never waits on a lane's
-    locks."""
+    an index build uses one server core. Waits for every lane before raising the first error, so
+    that cleanup never waits on a lane's locks."""
     from concurrent.futures import ThreadPoolExecutor
 
     from .load.postgres import PostgresLoader
 
-    def run(lane: list[str], spilled: Spill | None) -> None:
+    def run(lane: list[str]) -> None:
         with engine.begin() as conn:
             loader = PostgresLoader(conn, target)
-            if spilled is not None:
-                for table in [t for t in target.tables() if t in spilled.tables]:
-                    for path in spilled.files(table):
-                        loader.write_file(table, path)
             loader.deferred = lane
             loader.finish()
 
-    work = [(lane, spill if i == 1 else None) for i, lane in enumerate(lanes)]
-    busy = [(lane, spilled) for lane, spilled in work if lane or spilled]
+    busy = [lane for lane in lanes if lane]
     with ThreadPoolExecutor(max(1, len(busy))) as pool:
-        futures = [pool.submit(run, lane, spilled) for lane, spilled in busy]
+        futures = [pool.submit(run, lane) for lane in busy]
     for f in futures:
         f.result()
 
@@ -214,14 +171,7 @@ def recover(conn: Connection) -> list[str]:
     from sqlalchemy import inspect
 
     existing = set(inspect(conn).get_table_names())
-    configs = [json.loads(r["config"]) for r in rows]
-    ddl = [s for c in configs for s in c.get("deferred_ddl", [])]
-    for c in configs:  # a killed run's spill files, if it ran on this machine
-        spill_dir = c.get("spill_dir")
-        if spill_dir and os.path.basename(spill_dir).startswith(SPILL_PREFIX):
-            import shutil
-
-            shutil.rmtree(spill_dir, ignore_errors=True)
+    ddl = [s for r in rows for s in json.loads(r["config"]).get("deferred_ddl", [])]
     run_ids = [r["run_id"] for r in rows]
     _cleanup(conn, [t for t in TABLES if t in existing], run_ids, ddl)
     return run_ids
@@ -245,19 +195,6 @@ def _loaders(workers: int, config: Config) -> Iterator[tuple[ProcessPoolExecutor
         for _ in range(workers - 1):
             pool.submit(_warm_up, languages)
         yield pool, next_run
-
-
-def _spill(loader: PostgresLoader, tables: list[str], workers: int) -> Spill | None:
-    """When a table has a slow index to rebuild, the other tables are spilled (see Spill)."""
-    slow = loader.slow_tables()
-    if not slow or workers < 2:  # with one loader there is no core to free
-        return None
-    import tempfile
-
-    # mkdtemp: readable by this user only (the rows hold API keys)
-    return Spill(
-        tempfile.mkdtemp(prefix=SPILL_PREFIX), frozenset(t for t in tables if t not in slow)
-    )
 
 
 def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) -> dict[str, Any]:
@@ -316,13 +253,11 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
             loader.prepare_bulk()
             plan = Plan(config, static, target.features)
             identity = generation_identity(config, static, target)
-            spill = _spill(loader, tables, workers)
             ledger.record(
                 main, run_id=run_id, kind="seed", status="running",
                 environment=config.environment, profile=config.profile, seed=config.seed,
                 config_hash=ledger.config_hash(identity),
-                config={**identity, "deferred_ddl": loader.deferred,
-                        "spill_dir": spill.dir if spill else None}, counts={},
+                config={**identity, "deferred_ddl": loader.deferred}, counts={},
                 fingerprint="", tool_version=__version__, started_at=started, finished_at=None,
             )  # fmt: skip
         ddl = list(loader.deferred)
@@ -331,17 +266,16 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
             # This process loads too (on its own connection): one process fewer, whose imports
             # and memory would only duplicate this one's.
             futures = [
-                pool.submit(_load_part, url, plan, target, tenants, i, None, spill)
-                for i in range(1, workers)
+                pool.submit(_load_part, url, plan, target, tenants, i) for i in range(1, workers)
             ]
-            parts = [_load_part(url, plan, target, tenants, 0, next_run, spill)]
+            parts = [_load_part(url, plan, target, tenants, 0, next_run)]
             parts += [f.result() for f in futures]
             # Phase 3: rebuild in two lanes, then link and complete in one transaction.
             loader.deferred = ddl
             with main.begin():
                 big = loader.largest_table()
             big_lane, other_lane, last = loader.rebuild_lanes(big)
-            _rebuild_lanes(engine, target, [big_lane, other_lane], spill)
+            _rebuild_lanes(engine, target, [big_lane, other_lane])
             with main.begin():
                 loader.deferred = last
                 loader.finish()
@@ -371,10 +305,6 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
                 "empty with their indexes restored"
             ) from exc
         finally:
-            if spill is not None:
-                import shutil
-
-                shutil.rmtree(spill.dir, ignore_errors=True)
             main.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
             main.commit()
     engine.dispose()

@@ -78,17 +78,6 @@ class PostgresLoader(Loader):
         with self.raw.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN{opts}") as cp:
             cp.write(payload)
 
-    def write_file(self, table: str, path: str, chunk: int = 1 << 20) -> None:
-        """COPY a file of COPY text (encoded blocks, one after the other), streamed."""
-        cols = ", ".join(self.target.columns[table])
-        with (
-            open(path, "rb") as f,
-            self.raw.cursor() as cur,
-            cur.copy(f"COPY {table} ({cols}) FROM STDIN") as cp,
-        ):
-            while data := f.read(chunk):
-                cp.write(data)
-
     def _execute(self, sql: str, params: Any = None) -> list[Any]:
         with self.raw.cursor() as cur:
             cur.execute(sql, params)
@@ -160,12 +149,6 @@ class PostgresLoader(Loader):
             big_lane = builds
         last = [d for d in self.deferred if d not in big_lane and d not in other]
         return big_lane, other, last
-
-    def slow_tables(self) -> set[str]:
-        """Tables with a deferred index build that is not a B-tree (GIN and the like): one such
-        build can outlast all the other rebuilds together."""
-        slow = [d for d in self.deferred if _INDEX.match(d) and not _BTREE.search(d)]
-        return {t for d in slow for t in self.locks.get(d, ()) if len(self.locks[d]) == 1}
 
     def largest_table(self) -> str:
         """The table whose rebuild takes longest: the one with the most data."""
