@@ -158,7 +158,8 @@ def tenant_rows(plan: Plan, u: int, clock: Clock) -> Rows:
             for sec, (pid, ptext, ords) in parents.items()
         }  # fmt: skip
         doc_chunks: list[_Chunk] = []
-        trng = R.stream(plan.seed, "triplets", u, lay.d)
+        # Only drawn from when the table exists: seeding a stream costs more than a chunk's id.
+        trng = R.stream(plan.seed, "triplets", u, lay.d) if feats.graph_triplets else None
         chunk_id = plan.body_chunk_ids(u, lay.d)
         for i, piece in enumerate(pieces):
             sec = sections[i]
@@ -167,7 +168,7 @@ def tenant_rows(plan: Plan, u: int, clock: Clock) -> Rows:
             cid = store(chunk_id(i), piece.text, pid, ctx, chunk_ts)
             rows["document_chunks"].append((lay.id, i, cid))
             doc_chunks.append(_Chunk(cid, piece, lay.lang))
-            if feats.graph_triplets and trng.random() < 0.35:
+            if trng is not None and trng.random() < 0.35:
                 for s, rel, o in T.piece_triplets(trng, piece, lay.lang, 2):
                     rows["graph_triplets"].append((user_id, lay.id, cid, s, rel, o, chunk_ts))
         for j, b in enumerate(lay.boilerplate):
