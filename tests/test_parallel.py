@@ -214,30 +214,3 @@ def test_loaders_claim_every_run_once_and_start_with_their_own() -> None:
     assert next_run.value > 6
     # a loader whose own run does not exist (more loaders than runs) loads nothing
     assert list(_claims(tenants[:DEAL], 1, get_context("spawn").Value("q", 2))) == []
-
-
-def test_lanes_beside_the_gin_build_get_no_parallel_workers(pg_url: str) -> None:
-    """The lanes run beside the first (critical) one without parallel maintenance workers,
-    which would take its cores; a lane running alone keeps the server's setting."""
-    from sqlalchemy import create_engine
-
-    from ragseed.parallel import _rebuild_lanes
-    from ragseed.target import inspect_target
-    from ragseed.urls import normalize
-
-    commands.init(make_config(pg_url))
-    engine = create_engine(normalize(pg_url))
-    with engine.connect() as conn:
-        target = inspect_target(conn)
-        default = conn.exec_driver_sql("SHOW max_parallel_maintenance_workers").scalar()
-    record = "CREATE TABLE {} AS SELECT current_setting('max_parallel_maintenance_workers') AS v"
-    try:
-        _rebuild_lanes(engine, target, [[record.format("lane_one")], [record.format("lane_two")]])
-        _rebuild_lanes(engine, target, [[], [record.format("alone")]])
-    finally:
-        engine.dispose()
-    assert default != "0"
-    assert scalar(pg_url, "SELECT v FROM lane_one") == default
-    assert scalar(pg_url, "SELECT v FROM lane_two") == "0"
-    assert scalar(pg_url, "SELECT v FROM alone") == default
-    execute(pg_url, "DROP TABLE lane_one", "DROP TABLE lane_two", "DROP TABLE alone")
