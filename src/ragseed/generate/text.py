@@ -242,7 +242,9 @@ def _lang(code: str) -> _Lang:
             weights[term] = weights.get(term, 0.0) + w
         for term, w in weights.items():
             term_weight[term] += w / len(v.TOPIC_TERMS)
-        noun_tokens = sum(term_tokens[t] * w for t, w in weights.items()) / sum(weights.values())
+        noun_tokens = sum((term_tokens[t] * w for t, w in weights.items()), 0.0) / sum(
+            weights.values()
+        )
         sentence = tuple(
             sum(base_tokens[t] + slots[t] * noun_tokens for t in pool) / len(pool)
             for pool in variants
