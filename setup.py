@@ -45,12 +45,16 @@ def _ext_modules() -> list:
     if not _compiler_works():
         print("ragseed: no working C compiler, building pure Python", file=sys.stderr)
         return []
-    from mypyc.build import mypycify
-
     # Not the project's strict mypy settings: the build environment has none of the runtime
     # dependencies (pydantic...), whose types are then Any, which strict mode rejects.
     flags = ["--config-file=", "--ignore-missing-imports", "--follow-imports=silent"]
-    return mypycify([*flags, *COMPILED], opt_level="3")
+    try:
+        from mypyc.build import mypycify
+
+        return mypycify([*flags, *COMPILED], opt_level="3")
+    except (Exception, SystemExit) as exc:  # mypyc reports type errors by exiting
+        print(f"ragseed: mypyc failed ({exc!r}), building pure Python", file=sys.stderr)
+        return []
 
 
 setup(ext_modules=_ext_modules())
