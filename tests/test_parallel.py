@@ -202,15 +202,14 @@ def test_loaders_claim_every_run_once_and_start_with_their_own() -> None:
     takes fewer runs instead of making the others wait for it."""
     from multiprocessing import get_context
 
-    from ragseed.parallel import _claims
-    from ragseed.pipeline import DEAL
+    from ragseed.pipeline import DEAL, claims
 
     tenants = list(range(5 * DEAL + 3))  # six runs, the last one short
     next_run = get_context("spawn").Value("q", 2)
-    first = [u for run in _claims(tenants, 0, next_run) for u in run]
-    second = [u for run in _claims(tenants, 1, next_run) for u in run]
+    first = [u for run in claims(tenants, next_run, 0) for u in run]
+    second = [u for run in claims(tenants, next_run, 1) for u in run]
     assert second == tenants[DEAL : 2 * DEAL]  # its own run only: the others were taken
     assert first == tenants[:DEAL] + tenants[2 * DEAL :]
     assert next_run.value > 6
     # a loader whose own run does not exist (more loaders than runs) loads nothing
-    assert list(_claims(tenants[:DEAL], 1, get_context("spawn").Value("q", 2))) == []
+    assert list(claims(tenants[:DEAL], get_context("spawn").Value("q", 2), 1)) == []

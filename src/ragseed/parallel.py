@@ -53,15 +53,18 @@ def _load_part(
     url: str, plan: Plan, target: Target, tenants: list[int], first: int, next_run: Any = None
 ) -> Part:
     """Load runs of tenants in one transaction: run ``first`` (so every loader has work of its
-    own from the start), then whichever runs are left when it asks (see _claims). next_run: the
-    shared counter (a worker process has it from _init_worker)."""
+    own from the start), then whichever runs are left when it asks (pipeline.claims), so that
+    a loader that starts late or loads slowly takes fewer runs and all finish together. The rows
+    do not depend on which loader took a tenant. next_run: the shared counter (a worker process
+    has it from _init_worker)."""
     from . import pipeline
     from .load.postgres import PostgresLoader
 
     with transaction(url) as conn:
         loader = PostgresLoader(conn, target)
         fp = Fingerprint()
-        runs = (u for run in _claims(tenants, first, next_run or _next_run) for u in run)
+        counter = next_run or _next_run
+        runs = (u for run in pipeline.claims(tenants, counter, first) for u in run)
         for item in pipeline.produce(plan, runs, loader.encoder()):
             loader.write_encoded(item.encoded)
             fp = fp.combine(Fingerprint(item.fingerprint))
@@ -71,21 +74,6 @@ def _load_part(
 #: In a worker process: the next run of tenants to claim, a multiprocessing Value shared by the
 #: loaders (set by _init_worker).
 _next_run: Any = None
-
-
-def _claims(tenants: list[int], first: int, next_run: Any) -> Iterator[list[int]]:
-    """Runs of pipeline.DEAL tenants: run ``first``, then the next unclaimed one until none is
-    left. Loaders that start late or load slowly take fewer runs, so all of them finish together
-    instead of the fastest waiting for the slowest (static shares left one core idle at the end).
-    The rows do not depend on which loader took a tenant."""
-    from .pipeline import DEAL
-
-    run = first
-    while run * DEAL < len(tenants):
-        yield tenants[run * DEAL : (run + 1) * DEAL]
-        with next_run.get_lock():
-            run = next_run.value
-            next_run.value += 1
 
 
 def _init_worker(parent: int, next_run: Any = None) -> None:

@@ -48,9 +48,17 @@ def deal(tenants: Sequence[int], worker: int, workers: int) -> list[int]:
     return [u for i, u in enumerate(tenants) if (i // DEAL) % workers == worker]
 
 
-def claims(tenants: Sequence[int], counter: Any) -> Iterator[Sequence[int]]:
+def claims(
+    tenants: Sequence[int], counter: Any, first: int | None = None
+) -> Iterator[Sequence[int]]:
     """Runs of DEAL tenants, each taken by whichever process asks first (counter: a shared
-    multiprocessing Value): the work spreads itself, whatever each process's speed."""
+    multiprocessing Value): the work spreads itself, whatever each process's speed. first: a run
+    that is this process's own (the counter must start past it), taken before any other."""
+    if first is not None:
+        part = tenants[first * DEAL : (first + 1) * DEAL]
+        if not part:
+            return
+        yield part
     while True:
         with counter.get_lock():
             run = counter.value

@@ -84,10 +84,6 @@ class Plan:
     config: Config
     static: StaticData
     features: Features = field(default_factory=Features)
-    #: (tenant, its creation time) of the last user_created call: a one-entry cache.
-    _last_created: list[tuple[int, int]] = field(
-        default_factory=lambda: [(-1, 0)], init=False, repr=False, compare=False
-    )
 
     @property
     def seed(self) -> int:
@@ -107,11 +103,7 @@ class Plan:
     def user_created(self, u: int) -> int:
         if u < self._static_users:
             return u * 60  # reference users exist first, a minute apart
-        last_u, at = self._last_created[0]
-        if last_u != u:  # a tenant asks three times in a row, and a stream costs 5 us
-            at = HOUR + int(R.stream(self.seed, "user.created", u).random() * 30 * 24 * HOUR)
-            self._last_created[0] = (u, at)
-        return at
+        return HOUR + int(R.stream(self.seed, "user.created", u).random() * 30 * 24 * HOUR)
 
     def tenant_kind(self, u: int) -> str:
         """'static', 'heavy', 'empty' or 'regular': fixed by index, never by num_users."""
@@ -187,8 +179,8 @@ class Plan:
             created, updated, size, None, shared, same_name,
         )  # fmt: skip
 
-    def layouts(self, u: int) -> list[DocLayout]:
-        created = self.user_created(u)
+    def layouts(self, u: int, user_created: int | None = None) -> list[DocLayout]:
+        created = self.user_created(u) if user_created is None else user_created
         return [self.layout(u, d, created) for d in range(self.doc_count(u))]
 
     # ids of chunks, derivable without text: what chat sources and shards rely on

@@ -52,8 +52,10 @@ class FactoryPlan(Plan):
     def doc_count(self, u: int) -> int:
         return len(self.documents) if self.documents is not None else super().doc_count(u)
 
-    def layouts(self, u: int) -> list[DocLayout]:
-        return list(self.documents) if self.documents is not None else super().layouts(u)
+    def layouts(self, u: int, user_created: int | None = None) -> list[DocLayout]:
+        if self.documents is not None:
+            return list(self.documents)
+        return super().layouts(u, user_created)
 
     def with_config(self, **update: Any) -> FactoryPlan:
         return replace(self, config=self.config.model_copy(update=update))

@@ -41,9 +41,11 @@ class _Chunk:
         self.id, self.piece, self.lang = id, piece, lang
 
 
-def user_row(plan: Plan, u: int, clock: Clock) -> Row:
+def user_row(plan: Plan, u: int, clock: Clock, user_created: int | None = None) -> Row:
+    """user_created: ``plan.user_created(u)``, when the caller already has it (a stream costs
+    more than the rest of the row)."""
     cfg = plan.config
-    created = clock(plan.user_created(u))
+    created = clock(plan.user_created(u) if user_created is None else user_created)
     if u < len(plan.static.users) and cfg.use_static:
         static = plan.static.users[u]
         return (plan.user_id(u), static.email, api_key(plan, u, static.api_key), created)
@@ -114,7 +116,8 @@ def boilerplate(seed: int, lang: str, b: int) -> str:
 
 def tenant_rows(plan: Plan, u: int, clock: Clock) -> Rows:
     rows = empty_rows()
-    user = user_row(plan, u, clock)
+    created = plan.user_created(u)
+    user = user_row(plan, u, clock, created)
     user_id = str(user[0])
     rows["users"].append(user)
     pool: list[_Chunk] = []  # the tenant's body chunks, for chat sources
@@ -132,7 +135,7 @@ def tenant_rows(plan: Plan, u: int, clock: Clock) -> Rows:
         return cid
 
     previous: tuple[str, str] = ("", "")  # filename and content type of the previous upload
-    for lay in plan.layouts(u):
+    for lay in plan.layouts(u, created):
         pieces: list[T.Piece] = []
         if lay.indexed:
             title, pieces = document_pieces(plan, lay)
@@ -178,7 +181,7 @@ def tenant_rows(plan: Plan, u: int, clock: Clock) -> Rows:
             rows["document_chunks"].append((lay.id, len(bodies) + j, cid))
         by_doc.append(doc_chunks)
         pool.extend(doc_chunks)
-    _chats(plan, u, user_id, by_doc, pool, rows, clock)
+    _chats(plan, u, created, user_id, by_doc, pool, rows, clock)
     return rows
 
 
@@ -234,12 +237,12 @@ def chunk_context(lay: DocLayout, title: str, i: int | None, section: str | None
 
 
 def _chats(
-    plan: Plan, u: int, user_id: str, by_doc: list[list[_Chunk]], pool: list[_Chunk],
-    rows: Rows, clock: Clock,
+    plan: Plan, u: int, user_created: int, user_id: str, by_doc: list[list[_Chunk]],
+    pool: list[_Chunk], rows: Rows, clock: Clock,
 ) -> None:  # fmt: skip
     cfg = plan.config
     docs = [chunks for chunks in by_doc if chunks]
-    start = plan.user_created(u) + plan.doc_count(u) * 6 * 3600 + 12 * 3600
+    start = user_created + plan.doc_count(u) * 6 * 3600 + 12 * 3600
     for s in range(plan.session_count(u)):
         srng = R.stream(plan.seed, "session", u, s)
         turn_id = R.uuids_for(plan.seed, "turn", u, s)
