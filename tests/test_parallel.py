@@ -52,6 +52,9 @@ def test_parallel_gives_the_same_rows_as_one_transaction(
     atomic_url = f"sqlite:///{tmp_path / 'atomic.db'}"
     atomic = commands.seed(make_config(atomic_url, **size))
     assert out["fingerprint"] == atomic.fingerprint
+    for table, n in out["counts"].items():  # summed from the loaders: what the tables hold
+        assert scalar(pg_url, f"SELECT count(*) FROM {table}") == n, table
+    assert out["counts"] == atomic.counts
     assert dump(pg_url) == dump(atomic_url)
     # the ledger knows it: a re-run has nothing to do
     assert commands.seed(make_config(pg_url, **size)).skipped
@@ -90,8 +93,16 @@ def _fail_tenant(tenant: int) -> list[str]:
         # lane may already have committed its indexes
         (["CREATE UNIQUE INDEX one_session_per_user ON chat_sessions (user_id)"],
          "one_session_per_user"),
+        # a row whose parent is missing fails a foreign key's validation (after the rebuild,
+        # with the keys already added NOT VALID)
+        (["CREATE FUNCTION orphan() RETURNS trigger LANGUAGE plpgsql AS "
+          "$$ BEGIN IF NEW.ord = 1 THEN NEW.chunk_id := 'no-such-chunk'; END IF; "
+          "RETURN NEW; END $$",
+          "CREATE TRIGGER orphan BEFORE INSERT ON document_chunks FOR EACH ROW "
+          "EXECUTE FUNCTION orphan()"],
+         "document_chunks_chunk_id_fkey"),
     ],
-    ids=["both-loaders", "this-process", "worker-process", "rebuild-lane"],
+    ids=["both-loaders", "this-process", "worker-process", "rebuild-lane", "validation"],
 )  # fmt: skip
 def test_a_failed_run_leaves_empty_tables_with_their_indexes(
     pg_url: str, setup: list[str], error: str
@@ -213,3 +224,48 @@ def test_loaders_claim_every_run_once_and_start_with_their_own() -> None:
     assert next_run.value > 6
     # a loader whose own run does not exist (more loaders than runs) loads nothing
     assert list(claims(tenants[:DEAL], get_context("spawn").Value("q", 2), 1)) == []
+
+
+def test_foreign_keys_are_added_not_valid_then_validated_per_referencing_table() -> None:
+    from ragseed.load.postgres import deferred_checks
+
+    fk = "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY (x) REFERENCES {}(id) ON DELETE CASCADE"
+    ddl = [
+        "ALTER TABLE chunk_store ADD CONSTRAINT chunk_store_pkey PRIMARY KEY USING INDEX k",
+        fk.format("chunk_store", "a_fkey", "users"),
+        fk.format("document_chunks", "b_fkey", "chunk_store"),
+        fk.format("chunk_store", "c_fkey", "chunk_store"),
+        fk.format("graph_triplets", "d_fkey", "chunk_store") + " NOT VALID",  # the user's own
+    ]
+    quick, checks = deferred_checks(ddl)
+    assert quick == [ddl[0], ddl[1] + " NOT VALID", ddl[2] + " NOT VALID",
+                     ddl[3] + " NOT VALID", ddl[4]]  # fmt: skip
+    assert checks == [
+        ["ALTER TABLE chunk_store VALIDATE CONSTRAINT a_fkey",
+         "ALTER TABLE chunk_store VALIDATE CONSTRAINT c_fkey"],
+        ["ALTER TABLE document_chunks VALIDATE CONSTRAINT b_fkey"],
+    ]  # fmt: skip
+
+
+def test_cleanup_validates_the_foreign_keys_a_run_added_not_valid(pg_url: str) -> None:
+    from ragseed.db import transaction
+    from ragseed.load.postgres import PostgresLoader, deferred_checks
+    from ragseed.parallel import _cleanup
+    from ragseed.target import inspect_target
+
+    commands.init(make_config(pg_url))
+    before = _schema(pg_url)
+    with transaction(pg_url) as conn:
+        loader = PostgresLoader(conn, inspect_target(conn))
+        loader.prepare_bulk()
+        ddl = list(loader.deferred)
+        tables = loader.tables()
+    quick, checks = deferred_checks(ddl)
+    assert checks
+    with transaction(pg_url) as conn:  # the run died after adding its keys, before validating
+        for d in quick:
+            conn.exec_driver_sql(d)
+    assert _schema(pg_url) != before  # NOT VALID shows in the constraints' definitions
+    with transaction(pg_url) as conn:
+        _cleanup(conn, tables, [], ddl)
+    assert _schema(pg_url) == before

@@ -67,3 +67,19 @@ def test_generator_blocks_grow_across_claims_and_own_blocks_are_one_claim_each()
     own = list(pipeline._own_claims(plan, range(USERS), counter, enc, 10**6))
     assert [i.tenants for i in own] == [32, 32, USERS - 64]
     assert sum(i.fingerprint for i in own) == sum(i.fingerprint for i in grown)
+
+
+def test_lean_gc_relaxes_the_collector_while_generating_and_restores_it() -> None:
+    import gc
+
+    from ragseed.pipeline import GC_THRESHOLD, lean_gc
+
+    before, frozen = gc.get_threshold(), gc.get_freeze_count()
+    with lean_gc():
+        assert gc.get_threshold()[0] == GC_THRESHOLD > before[0]
+        assert gc.get_freeze_count() > frozen  # what existed is out of the collector's way
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == frozen
+    with pytest.raises(RuntimeError), lean_gc():
+        raise RuntimeError("a failed load restores it too")
+    assert gc.get_threshold() == before

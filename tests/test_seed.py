@@ -26,6 +26,18 @@ def test_counts_match_the_config(db_url: str) -> None:
     assert scalar(db_url, "SELECT count(*) FROM chunk_store") > 0
     for table, n in result.counts.items():
         assert scalar(db_url, f"SELECT count(*) FROM {table}") == n, table
+    # into empty tables the totals are the written counts, taken without a count(*): they must
+    # still be what the tables hold, and what the ledger keeps
+    assert result.totals == result.counts
+    assert commands.status(cfg).state.counts() == result.counts
+
+
+def test_totals_count_what_was_there_before_a_top_up(db_url: str) -> None:
+    commands.seed(make_config(db_url, num_users=3))
+    grown = commands.seed(make_config(db_url, num_users=5))
+    for table, n in grown.totals.items():
+        assert scalar(db_url, f"SELECT count(*) FROM {table}") == n, table
+    assert grown.totals["users"] == 5 and grown.counts["users"] == 2
 
 
 def test_relationships_hold(db_url: str) -> None:
@@ -114,6 +126,7 @@ def test_reset_replaces_the_seed(db_url: str) -> None:
     again = commands.seed(make_config(db_url, seed=2, reset=True))
     fresh_db = dump(db_url)
     assert again.counts["users"] == len(fresh_db["users"])
+    assert again.totals == {t: len(rows) for t, rows in fresh_db.items() if t in again.totals}
     emails = {r[1] for r in fresh_db["users"]}
     assert len(emails) == len(fresh_db["users"])
 

@@ -4,16 +4,18 @@ server backend, so that the server's per-row work (the tsv column, keys) uses se
 It is not one transaction, so its failure contract is explicit:
 1. The run holds a session advisory lock for its whole life: other ragseed runs wait for it.
 2. Phase 1 commits a ledger row (status 'running', with a run id and the DDL of every index and
-   constraint it drops) and drops them. The tables must be empty (or --reset empties them here).
+   constraint it drops) and drops them. The tables must be empty (or --reset empties them here),
+   and only the run's loaders may write to them until it ends: their counts are its totals.
 3. Each loader generates and loads its share of tenants in its own transaction.
 4. Phase 3 rebuilds the indexes and constraints in two lanes at once, each in its own transaction
    on its own connection (the largest table's GIN index; the other tables' keys and indexes, then
-   the largest table's B-tree builds), then attaches the largest table's keys, adds the foreign
-   keys to and from it and marks the run 'complete', in one transaction.
+   the largest table's B-tree builds). Then one transaction attaches the largest table's keys and
+   adds the foreign keys to and from it NOT VALID, the rows of those keys are validated at once
+   (one connection per referencing table), and a last transaction marks the run 'complete'.
 If anything fails, the run cleans up at once: it empties the RAG tables, restores every dropped
-index and constraint and marks its ledger row 'failed'. If the process is killed, its workers die
-with it (their open transactions abort) and the next ragseed run on this database, which finds the
-'running' row once it gets the lock, does the same cleanup before anything else.
+index and constraint (validated) and marks its ledger row 'failed'. If the process is killed, its
+workers die with it (their open transactions abort) and the next ragseed run on this database,
+which finds the 'running' row once it gets the lock, does the same cleanup before anything else.
 So after any failure the tables are empty, with their indexes, never half-loaded.
 """
 
@@ -65,9 +67,10 @@ def _load_part(
         fp = Fingerprint()
         counter = next_run or _next_run
         runs = (u for run in pipeline.claims(tenants, counter, first) for u in run)
-        for item in pipeline.produce(plan, runs, loader.encoder()):
-            loader.write_encoded(item.encoded)
-            fp = fp.combine(Fingerprint(item.fingerprint))
+        with pipeline.lean_gc():
+            for item in pipeline.produce(plan, runs, loader.encoder()):
+                loader.write_encoded(item.encoded)
+                fp = fp.combine(Fingerprint(item.fingerprint))
         return Part(fp.value, dict(loader.written))
 
 
@@ -135,8 +138,15 @@ def _rebuild_lanes(engine: Any, target: Target, lanes: list[list[str]]) -> None:
 
 
 def _cleanup(conn: Connection, tables: list[str], run_ids: list[str], ddl: list[str]) -> None:
+    from .load.postgres import deferred_checks
+
     conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)}")
     _savepoint_ddl(conn, ddl)
+    # A foreign key the run had added NOT VALID was only skipped above (it exists): validate it
+    # (instant on empty tables; a no-op on a valid one).
+    for checks in deferred_checks(ddl)[1]:
+        for check in checks:
+            conn.exec_driver_sql(check)
     for run_id in run_ids:
         conn.execute(
             ledger.runs.update()
@@ -195,10 +205,9 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
         database_url,
         generation_identity,
         static_data,
-        table_counts,
     )
     from .db import make_engine
-    from .load.postgres import PostgresLoader
+    from .load.postgres import PostgresLoader, deferred_checks
     from .plan import Plan
     from .target import inspect_target
 
@@ -264,13 +273,20 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
                 big = loader.largest_table()
             big_lane, other_lane, last = loader.rebuild_lanes(big)
             _rebuild_lanes(engine, target, [big_lane, other_lane])
+            # Then attach the largest table's keys and add the foreign keys to and from it, and
+            # check their rows at once, one connection per referencing table.
+            quick, checks = deferred_checks(last)
             with main.begin():
-                loader.deferred = last
+                loader.deferred = quick
                 loader.finish()
+            _rebuild_lanes(engine, target, checks)
+            with main.begin():
                 fp = Fingerprint()
                 for part in parts:
                     fp = fp.combine(Fingerprint(part.fingerprint))
-                totals = table_counts(main, tables)
+                # The tables were empty in phase 1 and only the loaders wrote (the contract):
+                # their counts are the totals, without reading every table once more.
+                totals = {t: sum(part.counts.get(t, 0) for part in parts) for t in tables}
                 main.execute(
                     ledger.runs.update().where(ledger.runs.c.run_id == run_id).values(
                         status="complete", counts=json.dumps(totals, sort_keys=True),

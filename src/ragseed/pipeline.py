@@ -8,9 +8,11 @@ fingerprint is a sum, so the order does not change it either.
 
 from __future__ import annotations
 
+import gc
 import os
 import queue as queue_mod
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +24,28 @@ from .stream import BLOCK_ROWS, FIRST_BLOCK_ROWS, iter_blocks
 DEAL = 32
 #: Below this many expected chunk rows, a generator process costs more than it saves.
 INLINE_BELOW = 5_000
+
+
+#: Young-generation threshold while generating (Python's default is 700).
+GC_THRESHOLD = 50_000
+
+
+@contextmanager
+def lean_gc() -> Iterator[None]:
+    """Generation allocates millions of short-lived tuples and lists and almost no reference
+    cycles, yet the cyclic collector, at its default thresholds, took 3.5% of generation time
+    (perf). Freeze what exists (modules, text tables) and collect young objects far less often;
+    both are restored on exit (a freeze of the caller's own is left alone)."""
+    old, mine = gc.get_threshold(), gc.get_freeze_count() == 0
+    if mine:
+        gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, old[1], old[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+        if mine:
+            gc.unfreeze()
 
 
 @dataclass(frozen=True)
@@ -121,14 +145,15 @@ def _worker(
             items = produce(plan, tenants, encoder, block_rows)
         else:
             items = _claimed(plan, tenants, counter, encoder, block_rows)
-        for item in items:
-            while True:
-                try:
-                    q.put(item, timeout=1.0)
-                    break
-                except queue_mod.Full:
-                    if os.getppid() != parent:
-                        return
+        with lean_gc():
+            for item in items:
+                while True:
+                    try:
+                        q.put(item, timeout=1.0)
+                        break
+                    except queue_mod.Full:
+                        if os.getppid() != parent:
+                            return
         q.put(_Done(worker))
     except BaseException as exc:  # reported to the parent, which raises it
         import traceback

@@ -104,6 +104,10 @@ class Loader:
     def before_begin(cls, raw: Any) -> None:
         """Called on the DBAPI connection of a seed before its transaction begins."""
 
+    def exclusive(self) -> bool:
+        """Whether this transaction keeps every other session from writing to the tables."""
+        return False
+
     def prepare_bulk(self) -> None:
         """Called before the first block when the tables are empty: a chance to defer indexes."""
 

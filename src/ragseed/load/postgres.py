@@ -26,6 +26,30 @@ _BTREE = re.compile(r" USING btree \(")
 _PLAIN_KEY = re.compile(r"(PRIMARY KEY|UNIQUE) (\([^()]*\))")
 
 
+_FOREIGN_KEY = re.compile(r"ALTER TABLE (\S+) ADD CONSTRAINT (\S+) FOREIGN KEY ")
+_NOT_VALID = " NOT VALID"
+
+
+def deferred_checks(ddl: list[str]) -> tuple[list[str], list[list[str]]]:
+    """Deferred DDL with every foreign key added NOT VALID (a catalog change: instant), and the
+    VALIDATE statements that then check the rows, grouped by referencing table. VALIDATE locks
+    the referencing table against other validations of it (SHARE UPDATE EXCLUSIVE) and the
+    referenced one only in ROW SHARE, so the groups can run at once on separate connections,
+    where ADD CONSTRAINT would check them one after the other. A key that was NOT VALID to
+    begin with stays so."""
+    quick: list[str] = []
+    checks: dict[str, list[str]] = {}
+    for ddl_ in ddl:
+        key = _FOREIGN_KEY.match(ddl_)
+        if key is None or ddl_.endswith(_NOT_VALID):
+            quick.append(ddl_)
+            continue
+        table, name = key.groups()
+        quick.append(ddl_ + _NOT_VALID)
+        checks.setdefault(table, []).append(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
+    return quick, list(checks.values())
+
+
 def _add_constraint(table: str, name: str, definition: str) -> str:
     return f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"
 
@@ -82,6 +106,9 @@ class PostgresLoader(Loader):
         with self.raw.cursor() as cur:
             cur.execute(sql, params)
             return cur.fetchall() if cur.description else []
+
+    def exclusive(self) -> bool:
+        return self.freeze  # TRUNCATE took ACCESS EXCLUSIVE locks, held until commit
 
     def reset(self) -> None:
         self._execute(f"TRUNCATE {', '.join(self.tables())} CASCADE")

@@ -113,6 +113,9 @@ class SqliteLoader(Loader):
         marks = ",".join("?" * len(cols))
         self.raw.executemany(f"INSERT INTO {table} ({','.join(cols)}) VALUES ({marks})", payload)
 
+    def exclusive(self) -> bool:
+        return True  # the seed's transaction is BEGIN IMMEDIATE: SQLite's single writer
+
     def reset(self) -> None:
         # Children first: chat_turns has no FK to users, so deleting users would not reach it.
         for table in reversed(self.tables()):
