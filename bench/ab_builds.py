@@ -24,18 +24,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--old", required=True, help="Python executable of the old build")
     ap.add_argument("--new", required=True, help="Python executable of the new build")
-    ap.add_argument("--chunks", type=int, default=300_000)
     ap.add_argument("--pairs", type=int, default=3)
-    ap.add_argument("--engine-schema", action="store_true")
-    ap.add_argument("--chunk-tokens", type=int, default=None)
-    ap.add_argument("--database-url", default=None)
-    ap.add_argument("extra", nargs="*", help="more `ragseed seed` flags, after --")
+    B.add_one_run_options(ap)
     a = ap.parse_args()
-    B.STAGE1["on"] = a.engine_schema
-    users = max(1, round(a.chunks / 8.5 / 12))
-    flags = ["--num-users", str(users), "--num-docs", "12", "--env", "testing", "--quiet"]
-    if a.chunk_tokens:
-        flags += ["--chunk-tokens", str(a.chunk_tokens)]
+    flags = B.one_run_flags(a)
     backend = B.Postgres(a.database_url)
     builds = {"old": a.old, "new": a.new}
     seconds: dict[str, list[float]] = {"old": [], "new": []}
@@ -49,7 +41,7 @@ def main() -> None:
                     before = backend.server_cpu()
                     t = time.perf_counter()
                     cmd = [builds[name], "-m", "ragseed", "seed", "--database-url", url]
-                    subprocess.run([*cmd, *flags, *a.extra], env=env, check=True)
+                    subprocess.run([*cmd, *flags], env=env, check=True)
                     took = time.perf_counter() - t
                     after = backend.server_cpu()
                 finally:

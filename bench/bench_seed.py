@@ -51,6 +51,25 @@ AVG_CHARS = "SELECT avg(length(text)) FROM chunk_store"
 SCRUB = ("DATABASE_URL", "ENVIRONMENT")
 
 
+def add_one_run_options(ap: argparse.ArgumentParser, chunks: int = 300_000) -> None:
+    """The options of the scripts that time single `ragseed seed` runs (ab_builds, trace_run)."""
+    ap.add_argument("--chunks", type=int, default=chunks)
+    ap.add_argument("--engine-schema", action="store_true")
+    ap.add_argument("--chunk-tokens", type=int, default=None)
+    ap.add_argument("--database-url", default=None)
+    ap.add_argument("extra", nargs="*", help="more `ragseed seed` flags, after --")
+
+
+def one_run_flags(a: argparse.Namespace) -> list[str]:
+    """`ragseed seed` flags for those options (and sets the schema: STAGE1)."""
+    STAGE1["on"] = a.engine_schema
+    users = max(1, round(a.chunks / 8.5 / 12))
+    flags = ["--num-users", str(users), "--num-docs", "12", "--env", "testing", "--quiet"]
+    if a.chunk_tokens:
+        flags += ["--chunk-tokens", str(a.chunk_tokens)]
+    return [*flags, *a.extra]
+
+
 def child_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in SCRUB and not k.startswith("RAGSEED_")}
 

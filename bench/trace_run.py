@@ -72,20 +72,12 @@ ACTIVE = (
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--chunks", type=int, default=300_000)
-    ap.add_argument("--engine-schema", action="store_true")
-    ap.add_argument("--chunk-tokens", type=int, default=None)
-    ap.add_argument("--database-url", default=None)
-    ap.add_argument("extra", nargs="*", help="more `ragseed seed` flags, after --")
+    B.add_one_run_options(ap)
     a = ap.parse_args()
-    B.STAGE1["on"] = a.engine_schema
+    flags = B.one_run_flags(a)
     backend = B.Postgres(a.database_url)
     url = backend.fresh("trace")
-    users = max(1, round(a.chunks / 8.5 / 12))
-    cmd = [sys.executable, "-m", "ragseed", "seed", "--database-url", url, "--num-users",
-           str(users), "--num-docs", "12", "--env", "testing", "--quiet", *a.extra]  # fmt: skip
-    if a.chunk_tokens:
-        cmd += ["--chunk-tokens", str(a.chunk_tokens)]
+    cmd = [sys.executable, "-m", "ragseed", "seed", "--database-url", url, *flags]
     try:
         backend.before_run()
         me = int(backend.admin.execute("SELECT pg_backend_pid()").fetchone()[0])
