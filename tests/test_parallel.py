@@ -269,3 +269,21 @@ def test_cleanup_validates_the_foreign_keys_a_run_added_not_valid(pg_url: str) -
     with transaction(pg_url) as conn:
         _cleanup(conn, tables, [], ddl)
     assert _schema(pg_url) == before
+
+
+def test_only_a_truncating_bulk_load_holds_the_tables_exclusively(pg_url: str) -> None:
+    """Totals may skip the count(*) only when the seed's own TRUNCATE locked the tables until its
+    commit; phase 1 of a parallel run (whose loaders write in other transactions) does not
+    truncate, and its locks end with it."""
+    from ragseed.db import transaction
+    from ragseed.load.postgres import PostgresLoader
+    from ragseed.target import inspect_target
+
+    commands.init(make_config(pg_url))
+    for truncate in (True, False):
+        with transaction(pg_url) as conn:
+            loader = PostgresLoader(conn, inspect_target(conn))
+            assert not loader.exclusive()
+            loader.prepare_bulk(truncate=truncate)
+            assert loader.exclusive() is truncate
+            conn.rollback()

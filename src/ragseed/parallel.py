@@ -246,8 +246,7 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
                     "--parallel loads into empty tables only: add --reset, or seed without "
                     "--parallel (a top-up or a re-run is one ordinary transaction)"
                 )
-            loader.freeze = True  # no TRUNCATE needed: the tables are empty
-            loader.prepare_bulk()
+            loader.prepare_bulk(truncate=False)  # the tables are empty
             plan = Plan(config, static, target.features)
             identity = generation_identity(config, static, target)
             ledger.record(

@@ -122,11 +122,13 @@ class PostgresLoader(Loader):
         )
         return bool(rows)
 
-    def prepare_bulk(self) -> None:
+    def prepare_bulk(self, truncate: bool = True) -> None:
+        """truncate: False where the loading happens in other transactions (parallel mode),
+        which cannot use FREEZE anyway."""
         self._execute(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
         if self._external_references():
             return
-        if not self.freeze:
+        if truncate and not self.freeze:
             self._execute(f"TRUNCATE {', '.join(self.tables())}")  # empty already: enables FREEZE
             self.freeze = True
         tables = self.tables()
