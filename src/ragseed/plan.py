@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from hashlib import sha256
+from itertools import accumulate
 
 from . import rng as R
 from .config import Config
@@ -149,24 +150,24 @@ class Plan:
         if roll < cfg.failed_share:
             status = "failed"
         elif roll < cfg.failed_share + cfg.pending_share:
-            status = PENDING_STATUSES[rng.randrange(len(PENDING_STATUSES))]
+            status = PENDING_STATUSES[R.below(rng, len(PENDING_STATUSES))]
         else:
             status = "indexed"
         langs = sorted(cfg.languages)  # never the dict's order: configs from JSON reorder keys
-        lang = rng.choices(langs, weights=[cfg.languages[x] for x in langs])[0]
+        lang = R.weighted(rng, langs, list(accumulate(cfg.languages[x] for x in langs)))
         from .generate.text import TOPICS
 
-        topic = TOPICS[rng.randrange(len(TOPICS))]
-        shared = rng.randrange(SHARED_TEXTS) if rng.random() < cfg.shared_doc_share else None
+        topic = TOPICS[R.below(rng, len(TOPICS))]
+        shared = R.below(rng, SHARED_TEXTS) if rng.random() < cfg.shared_doc_share else None
         same_name = d > len(statics) and rng.random() < cfg.same_name_share
-        ext = rng.choices(EXTENSIONS, cum_weights=_EXT_CUM)[0]
+        ext = R.weighted(rng, EXTENSIONS, _EXT_CUM)
         n = min(cfg.max_chunks, max(cfg.min_chunks, R.poisson(rng, cfg.chunk_lambda)))
         # Randomised rounding keeps the boilerplate share close to the target even in small seeds.
         want = n * cfg.boilerplate_share
         k = min(n - 1, int(want) + (rng.random() < want - int(want)))
-        boiler = tuple(rng.sample(range(BOILERPLATE_POOL), k)) if k > 0 else ()
+        boiler = tuple(R.sample(rng, range(BOILERPLATE_POOL), k)) if k > 0 else ()
         _, _, per_chunk, sigma = FILE_TYPES[ext]
-        size = max(200, int(n * per_chunk * (2.718281828 ** rng.gauss(0, sigma))))
+        size = max(200, int(n * per_chunk * (2.718281828 ** R.gauss(rng, 0, sigma))))
         if status == "indexed":
             updated = created + 5 + int(rng.random() * 8 * n)
         elif status == "failed":

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable
+from bisect import bisect
+from collections.abc import Callable, Sequence
 from hashlib import blake2b
+from typing import TypeVar
+
+T = TypeVar("T")
+_TWOPI = math.tau
 
 
 def _key(seed: int, kind: str, index: tuple[int | str, ...]) -> bytes:
@@ -65,4 +70,98 @@ def poisson(rng: random.Random, lam: float) -> int:
 
 def lognormal_int(rng: random.Random, median: float, sigma: float, lo: int = 1) -> int:
     """A log-normal integer with the given median: many fast values and a long tail."""
-    return max(lo, round(median * math.exp(rng.gauss(0.0, sigma))))
+    return max(lo, round(median * math.exp(gauss(rng, 0.0, sigma))))
+
+
+# Every draw a generator makes goes through these functions, never through random.Random's
+# methods: Python guarantees only that random() repeats across versions, and says its other
+# algorithms may change, which would change seeded rows. They are the methods' algorithms as of
+# Python 3.11 to 3.13 (identical there), so rows did not change; tests/test_rng.py checks each
+# against the method, values and the stream's state after.
+
+
+def below(rng: random.Random, n: int) -> int:
+    """``rng.randrange(n)``: a random int in [0, n)."""
+    if n <= 0:
+        raise ValueError("empty range for randrange()")
+    getrandbits = rng.getrandbits
+    k = n.bit_length()
+    r: int = getrandbits(k)
+    while r >= n:
+        r = getrandbits(k)
+    return r
+
+
+def choice(rng: random.Random, seq: Sequence[T]) -> T:
+    """``rng.choice(seq)``."""
+    if not len(seq):
+        raise IndexError("Cannot choose from an empty sequence")
+    return seq[below(rng, len(seq))]
+
+
+def randint(rng: random.Random, a: int, b: int) -> int:
+    """``rng.randint(a, b)``."""
+    return a + below(rng, b - a + 1)
+
+
+def shuffle(rng: random.Random, x: list[T]) -> None:
+    """``rng.shuffle(x)``."""
+    for i in range(len(x) - 1, 0, -1):
+        j = below(rng, i + 1)
+        x[i], x[j] = x[j], x[i]
+
+
+def sample(rng: random.Random, population: Sequence[T], k: int) -> list[T]:
+    """``rng.sample(population, k)``: k distinct positions, by a pool or by a set of picks."""
+    n = len(population)
+    if not 0 <= k <= n:
+        raise ValueError("Sample larger than population or is negative")
+    setsize = 21
+    if k > 5:
+        setsize += 4 ** math.ceil(math.log(k * 3, 4))
+    result: list[T] = []
+    if n <= setsize:
+        pool = list(population)
+        for i in range(k):
+            j = below(rng, n - i)
+            result.append(pool[j])
+            pool[j] = pool[n - i - 1]
+    else:
+        selected: set[int] = set()
+        for _ in range(k):
+            j = below(rng, n)
+            while j in selected:
+                j = below(rng, n)
+            selected.add(j)
+            result.append(population[j])
+    return result
+
+
+def weighted(rng: random.Random, population: Sequence[T], cum_weights: Sequence[float]) -> T:
+    """``rng.choices(population, cum_weights=cum_weights)[0]``."""
+    total = cum_weights[-1] + 0.0
+    return population[bisect(cum_weights, rng.random() * total, 0, len(population) - 1)]
+
+
+def gauss(rng: random.Random, mu: float, sigma: float) -> float:
+    """``rng.gauss(mu, sigma)``, sharing the method's spare value (``gauss_next``)."""
+    # gauss_next: random.Random's spare value, set by __init__ (typeshed does not declare it)
+    z: float | None = rng.gauss_next  # type: ignore[attr-defined]
+    rng.gauss_next = None  # type: ignore[attr-defined]
+    if z is None:
+        x2pi = rng.random() * _TWOPI
+        g2rad = math.sqrt(-2.0 * math.log(1.0 - rng.random()))
+        z = math.cos(x2pi) * g2rad
+        rng.gauss_next = math.sin(x2pi) * g2rad  # type: ignore[attr-defined]
+    return mu + z * sigma
+
+
+def expovariate(rng: random.Random, lambd: float) -> float:
+    """``rng.expovariate(lambd)``."""
+    return -math.log(1.0 - rng.random()) / lambd
+
+
+def randbytes(rng: random.Random, n: int) -> bytes:
+    """``rng.randbytes(n)``."""
+    bits: int = rng.getrandbits(n * 8)
+    return bits.to_bytes(n, "little")

@@ -50,9 +50,9 @@ def user_row(plan: Plan, u: int, clock: Clock, user_created: int | None = None) 
         static = plan.static.users[u]
         return (plan.user_id(u), static.email, api_key(plan, u, static.api_key), created)
     rng = R.stream(plan.seed, "user", u)
-    first, last = FIRST[rng.randrange(len(FIRST))], LAST[rng.randrange(len(LAST))]
+    first, last = FIRST[R.below(rng, len(FIRST))], LAST[R.below(rng, len(LAST))]
     # The index makes the address unique at any scale; names alone collide after a few thousand.
-    email = f"{first}.{last}.{u}@{DOMAINS[rng.randrange(len(DOMAINS))]}"
+    email = f"{first}.{last}.{u}@{DOMAINS[R.below(rng, len(DOMAINS))]}"
     return (plan.user_id(u), email, api_key(plan, u, None), created)
 
 
@@ -257,7 +257,7 @@ def _chats(
             search = R.lognormal_int(trng, 38, 0.6)
             llm = R.lognormal_int(trng, 1100, 0.55, lo=80)
             completion = T.estimate_tokens(a)
-            at += (0 if t == 0 else 20 + int(trng.expovariate(1 / 90))) + (
+            at += (0 if t == 0 else 20 + int(R.expovariate(trng, 1 / 90))) + (
                 embed + search + llm
             ) // 1000
             if title is None:
@@ -284,8 +284,8 @@ def pick_turn(rng: random.Random, keyword_share: float, sizes: list[int]) -> Tur
     form = "keyword" if rng.random() < keyword_share else "natural"
     if not sizes:
         return TurnPick(form, -1, -1, 0)
-    doc = rng.randrange(len(sizes))
-    i = rng.randrange(sizes[doc])
+    doc = R.below(rng, len(sizes))
+    i = R.below(rng, sizes[doc])
     # A keyword query is typed from one chunk; a natural question may span two neighbours.
     both = form == "natural" and i + 1 < sizes[doc] and rng.random() < 0.3
     return TurnPick(form, doc, i, 2 if both else 1)
@@ -308,7 +308,7 @@ def _turn(
     pick = pick_turn(rng, keyword_share, [len(c) for c in docs])
     if pick.doc < 0:
         lang = "en"
-        topic = T.TOPICS[rng.randrange(len(T.TOPICS))]
+        topic = T.TOPICS[R.below(rng, len(T.TOPICS))]
         q = T.document_title(rng, topic, lang)
         q = q.lower() if pick.form == "keyword" else q + "?"
         return q, NO_CONTEXT_ANSWER[lang], [], 0
@@ -322,8 +322,8 @@ def _turn(
     distractors: list[_Chunk] = []
     # Near misses first (same document), then anything else the tenant owns.
     candidates = [c for c in chunks if c.id not in chosen]
-    rng.shuffle(candidates)
-    others = [pool[rng.randrange(len(pool))] for _ in range(2 * k)] if pool else []
+    R.shuffle(rng, candidates)
+    others = [pool[R.below(rng, len(pool))] for _ in range(2 * k)] if pool else []
     for c in candidates + others:
         if len(relevant) + len(distractors) >= k:
             break

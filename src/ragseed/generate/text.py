@@ -27,6 +27,7 @@ from operator import itemgetter
 from types import ModuleType
 from typing import NamedTuple
 
+from .. import rng as R
 from . import vocab_ar, vocab_en
 
 LANGUAGES: tuple[str, ...] = ("en", "ar")
@@ -87,7 +88,7 @@ def estimate_tokens(text: str) -> int:
 
 def _draw(rng: random.Random, table: tuple[str, ...], k: int) -> list[str]:
     """``k`` random entries of a ``_TABLE_SIZE`` table."""
-    picks = array("H", rng.randbytes(2 * k))
+    picks = array("H", R.randbytes(rng, 2 * k))
     if _BIG_ENDIAN:  # read the bytes as little-endian everywhere, for identical output
         picks.byteswap()
     return list(itemgetter(*picks)(table)) if k > 1 else [table[i] for i in picks]
@@ -357,10 +358,11 @@ def document_title(rng: random.Random, topic: str, lang: str) -> str:
     """A document title made of two of the topic's terms, e.g. "Index Rebuild and ..."."""
     lg = _lang(lang)
     tp = _topic(lg, topic)
-    template = rng.choice(lg.title_templates)
-    a, b = rng.choices(tp.title_terms, cum_weights=tp.title_weights, k=2)
+    template = R.choice(rng, lg.title_templates)
+    a = R.weighted(rng, tp.title_terms, tp.title_weights)
+    b = R.weighted(rng, tp.title_terms, tp.title_weights)
     while b == a:
-        b = rng.choices(tp.title_terms, cum_weights=tp.title_weights)[0]
+        b = R.weighted(rng, tp.title_terms, tp.title_weights)
     return (
         template.replace("{A}", lg.title_case[a])
         .replace("{B}", lg.title_case[b])
@@ -538,30 +540,30 @@ def section_of(chunk_text: str) -> str | None:
 def boilerplate_text(rng: random.Random, lang: str) -> str:
     """A disclaimer / header / footer / copyright chunk of about 40-120 tokens."""
     v = _lang(lang).vocab
-    year = rng.randint(2012, 2025)
-    pages = rng.randint(2, 60)
-    date = v.DATE_FORMAT.format(M=rng.choice(v.MONTHS), d=rng.randint(1, 28), y=year)
-    number = str(rng.randint(1000, 9999))
+    year = R.randint(rng, 2012, 2025)
+    pages = R.randint(rng, 2, 60)
+    date = v.DATE_FORMAT.format(M=R.choice(rng, v.MONTHS), d=R.randint(rng, 1, 28), y=year)
+    number = str(R.randint(rng, 1000, 9999))
     fields = {
-        "C": f"{rng.choice(v.COMPANY_PREFIXES)} {rng.choice(v.COMPANY_SUFFIXES)}"
-        + rng.choice(v.COMPANY_FORMS),
+        "C": f"{R.choice(rng, v.COMPANY_PREFIXES)} {R.choice(rng, v.COMPANY_SUFFIXES)}"
+        + R.choice(rng, v.COMPANY_FORMS),
         "Y": str(year),
-        "Y2": str(year + rng.randint(1, 5)),
-        "D": rng.choice(v.DEPARTMENTS),
-        "I": f"{rng.choice(v.DOC_ID_PREFIXES)}-{number}" if v.DOC_ID_PREFIXES else number,
-        "R": f"{rng.randint(1, 9)}.{rng.randint(0, 12)}",
+        "Y2": str(year + R.randint(rng, 1, 5)),
+        "D": R.choice(rng, v.DEPARTMENTS),
+        "I": f"{R.choice(rng, v.DOC_ID_PREFIXES)}-{number}" if v.DOC_ID_PREFIXES else number,
+        "R": f"{R.randint(rng, 1, 9)}.{R.randint(rng, 0, 12)}",
         "DATE": date,
-        "P": str(rng.randint(1, pages)),
+        "P": str(R.randint(rng, 1, pages)),
         "Q": str(pages),
-        "N": str(rng.randint(3, 10)),
+        "N": str(R.randint(rng, 3, 10)),
     }
-    header = rng.choice(v.BOILERPLATE_HEADERS).format(**fields) if rng.random() < 0.6 else ""
-    footer = rng.choice(v.BOILERPLATE_FOOTERS).format(**fields) if rng.random() < 0.6 else ""
+    header = R.choice(rng, v.BOILERPLATE_HEADERS).format(**fields) if rng.random() < 0.6 else ""
+    footer = R.choice(rng, v.BOILERPLATE_FOOTERS).format(**fields) if rng.random() < 0.6 else ""
     size = estimate_tokens(header) + estimate_tokens(footer)
-    target = rng.randint(45, 105)
+    target = R.randint(rng, 45, 105)
     body: list[str] = []
     sentences: tuple[str, ...] = v.BOILERPLATE_SENTENCES
-    for template in rng.sample(sentences, len(sentences)):
+    for template in R.sample(rng, sentences, len(sentences)):
         sentence = template.format(**fields)
         tokens = estimate_tokens(sentence)
         if size + tokens <= 120:
@@ -629,7 +631,7 @@ def _keyword_question(
         tokens = list(dict.fromkeys(_words(text)))
     weight = lg.keyword_weight
     ranked = sorted((weight[w], pos, w) for pos, w in enumerate(tokens) if w in weight)
-    want = rng.choice((2, 3, 3, 4))
+    want = R.choice(rng, (2, 3, 3, 4))
     chosen: list[str] = []
     covered: frozenset[int] = frozenset()
     for _, _, w in ranked:
@@ -682,16 +684,16 @@ def _natural_choice(
 ) -> str:  # fmt: skip
     # The most distinctive terms make the most useful questions.
     terms = ranked or sorted(found, key=lambda t: (lg.term_weight[t], found[t]))
-    a = rng.choice(terms[:4])
+    a = R.choice(rng, terms[:4])
     others = [t for t in terms[:6] if t != a]
-    b = rng.choice(others) if others else None
+    b = R.choice(rng, others) if others else None
     actions = [x for x in lg.actions if x in words]
     if actions and rng.random() < 0.5:
         group = lg.natural[3] if b is not None and rng.random() < 0.5 else lg.natural[2]
     else:
         group = lg.natural[1] if b is not None and rng.random() < 0.6 else lg.natural[0]
-    question = rng.choice(group).replace("{A}", a).replace("{B}", b or "")
-    return question.replace("{X}", rng.choice(actions)) if "{X}" in question else question
+    question = R.choice(rng, group).replace("{A}", a).replace("{B}", b or "")
+    return question.replace("{X}", R.choice(rng, actions)) if "{X}" in question else question
 
 
 def _sentences(text: str) -> list[str]:
@@ -736,12 +738,12 @@ def _answer(
     shared = asked.intersection
     # sorted() is stable: sentences sharing as many words keep their order
     ranked = sorted(range(len(words)), key=lambda i: -len(shared(words[i])))
-    picked = [sentence(i) for i in sorted(ranked[: rng.randint(2, 5)])]
+    picked = [sentence(i) for i in sorted(ranked[: R.randint(rng, 2, 5)])]
     if rng.random() < 0.6:
         first = picked[0]
         if not first.split(" ", 1)[0].isupper():  # keep acronyms as they are
             first = first[:1].lower() + first[1:]
-        picked[0] = rng.choice(lg.answer_prefixes) + first
+        picked[0] = R.choice(rng, lg.answer_prefixes) + first
     return " ".join(picked)
 
 
@@ -762,7 +764,7 @@ def piece_triplets(
         for (subject, obj), relation in zip(pairs, lg.relations[t], strict=True):
             if subject == obj:
                 continue
-            fact = (subject[:256], relation or rng.choice(_FALLBACK_RELATIONS), obj[:256])
+            fact = (subject[:256], relation or R.choice(rng, _FALLBACK_RELATIONS), obj[:256])
             if fact not in out:
                 out.append(fact)
                 if len(out) >= k:
@@ -786,7 +788,7 @@ def triplets_for(
             if subject == obj:
                 continue
             between = (lg.relation_words.get(t) for t in tokens[end:start])
-            relation = next((r for r in between if r), None) or rng.choice(_FALLBACK_RELATIONS)
+            relation = next((r for r in between if r), None) or R.choice(rng, _FALLBACK_RELATIONS)
             fact = (subject[:256], relation, obj[:256])
             if fact not in out:
                 out.append(fact)
