@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -81,3 +83,24 @@ def test_empty_draws_fail_like_the_methods() -> None:
         R.choice(r, [])
     with pytest.raises(ValueError, match="empty range"):
         R.randint(r, 5, 4)
+
+
+_METHOD_CALL = re.compile(
+    r"\b\w*rng\.(choice|choices|randrange|randint|shuffle|sample|gauss|expovariate|randbytes"
+    r"|uniform|triangular|normalvariate|lognormvariate|betavariate|paretovariate"
+    r"|weibullvariate|vonmisesvariate|gammavariate|binomialvariate)\("
+)
+
+
+def test_generators_draw_only_through_ragseed_rng() -> None:
+    """What rng.py promises: rows depend on random() and getrandbits() of the streams, never on
+    random.Random's other methods, whose algorithms Python may change."""
+    src = Path(R.__file__).resolve().parent
+    files = [*src.glob("generate/*.py"), *src.glob("factories/*.py"), src / "plan.py"]
+    assert len(files) > 5
+    calls = [
+        f"{path.name}: {m.group()}"
+        for path in files
+        for m in _METHOD_CALL.finditer(path.read_text())
+    ]
+    assert calls == []

@@ -15,7 +15,6 @@ from hashlib import blake2b
 from typing import TypeVar
 
 T = TypeVar("T")
-_TWOPI = math.tau
 
 
 def _key(seed: int, kind: str, index: tuple[int | str, ...]) -> bytes:
@@ -149,7 +148,7 @@ def gauss(rng: random.Random, mu: float, sigma: float) -> float:
     z: float | None = rng.gauss_next  # type: ignore[attr-defined]
     rng.gauss_next = None  # type: ignore[attr-defined]
     if z is None:
-        x2pi = rng.random() * _TWOPI
+        x2pi = rng.random() * math.tau
         g2rad = math.sqrt(-2.0 * math.log(1.0 - rng.random()))
         z = math.cos(x2pi) * g2rad
         rng.gauss_next = math.sin(x2pi) * g2rad  # type: ignore[attr-defined]
