@@ -17,7 +17,12 @@ import tempfile
 
 from setuptools import setup
 
-COMPILED = ["src/ragseed/rng.py", "src/ragseed/generate/text.py", "src/ragseed/generate/tenant.py"]
+COMPILED = [
+    "src/ragseed/rng.py",
+    "src/ragseed/generate/text.py",
+    "src/ragseed/generate/tenant.py",
+    "src/ragseed/generate/layout.py",
+]
 
 
 def _compiler_works() -> bool:

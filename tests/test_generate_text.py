@@ -469,8 +469,9 @@ def test_piece_questions_and_answers_read_like_the_text_ones(
     seed: int, lang: str, topic: str, n_sources: int, size: int
 ) -> None:
     """Questions built from the composition use only words that stand whole in the sources
-    (an Arabic term glued to و is not one), and answers are sentences of the sources. Short
-    chunks have few terms, so keyword questions fall back to other content words."""
+    (an Arabic term glued to و is not one), and answers are sentences of the sources, with
+    their size counted exactly from the composition. Short chunks have few terms, so keyword
+    questions fall back to other content words."""
     rng = random.Random(seed)
     title = T.document_title(rng, topic, lang)
     pieces = T.document_pieces(rng, topic, lang, title, 4, size)[:n_sources]
@@ -481,7 +482,8 @@ def test_piece_questions_and_answers_read_like_the_text_ones(
         question = T.piece_question(rng, pieces, lang, form)
         content = set(words(question)) - T.QUESTION_WORDS[lang]
         assert content and content <= available, (question, content - available)
-        answer = T.piece_answer(rng, question, pieces, lang)
+        answer, size = T.piece_answer_sized(rng, question, pieces, lang)
+        assert size == T.estimate_tokens(answer)  # the turns' completion_tokens
         said = split_sentences(answer)
         assert 2 <= len(said) <= 5 or len(sentences) < 2
         assert set(said[1:]) <= sentences
@@ -509,9 +511,10 @@ def test_pieces_without_composition_are_parsed(form: str) -> None:
     pieces = [T.Piece(t, T.estimate_tokens(t), (), ()) for t in texts]
     q = T.piece_question(random.Random(1), pieces[:2], "en", form)
     assert q == T.question_for(random.Random(1), texts[:2], "en", form)
-    assert T.piece_answer(random.Random(2), q, pieces[:2], "en") == T.answer_for(
-        random.Random(2), q, texts[:2], "en"
-    )
+    answer = T.answer_for(random.Random(2), q, texts[:2], "en")
+    assert T.piece_answer(random.Random(2), q, pieces[:2], "en") == answer
+    sized = T.piece_answer_sized(random.Random(2), q, pieces[:2], "en")
+    assert sized == (answer, T.estimate_tokens(answer))
     assert T.piece_triplets(random.Random(3), pieces[1], "en", 3) == T.triplets_for(
         random.Random(3), texts[1], "en", 3
     )

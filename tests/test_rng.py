@@ -21,6 +21,28 @@ def test_streams_depend_only_on_their_key() -> None:
     assert R.stream(7, "turn", 1, 2).random() != R.stream(8, "turn", 1, 2).random()
 
 
+@given(
+    st.integers(0, 2**64), st.text(max_size=8),
+    st.lists(st.one_of(st.integers(-(2**70), 2**70), st.text(max_size=6)), max_size=5),
+)  # fmt: skip
+def test_keys_are_the_joined_index(seed: int, kind: str, index: list[int | str]) -> None:
+    """_key formats short indexes directly: the same bytes as joining every part."""
+    joined = f"{seed}|{kind}|{'/'.join(map(str, index))}".encode()
+    assert R._key(seed, kind, tuple(index)) == joined
+
+
+@given(st.integers(0, 2**64), st.sampled_from(["turn", "doc", "text"]), st.integers(0, 10**6))
+def test_a_stream_is_random_random_of_its_key(seed: int, kind: str, index: int) -> None:
+    """stream() builds the Random without random.py's __init__: the same class and state as
+    random.Random(derive(...)), the Gaussian spare included, and it keeps drawing alike."""
+    fast, plain = R.stream(seed, kind, index), random.Random(R.derive(seed, kind, index))
+    assert type(fast) is random.Random
+    assert fast.getstate() == plain.getstate()
+    assert fast.gauss_next is None  # type: ignore[attr-defined]
+    assert [R.gauss(fast, 0, 1) for _ in range(3)] == [plain.gauss(0, 1) for _ in range(3)]
+    assert fast.getrandbits(100) == plain.getrandbits(100)
+
+
 # (helper, the random.Random method call it stands for, an argument strategy)
 _SEQ = st.lists(st.integers(), min_size=1, max_size=40)
 _CASES: list[tuple[str, Callable[..., Any], Callable[..., Any], st.SearchStrategy[Any]]] = [

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from hashlib import sha256
-from itertools import accumulate
 
 from . import rng as R
 from .config import Config
@@ -131,54 +130,10 @@ class Plan:
     def layout(self, u: int, d: int, user_created: int | None = None) -> DocLayout:
         """The document's metadata and chunk layout, without generating its text.
         user_created: ``self.user_created(u)``, when the caller already has it."""
-        cfg = self.config
-        rng = R.stream(self.seed, "doc", u, d)
-        if user_created is None:
-            user_created = self.user_created(u)
-        created = user_created + 2 * HOUR + d * 6 * HOUR + int(rng.random() * 5 * HOUR)
-        statics = self.static_docs(u)
-        if d < len(statics):
-            doc = statics[d]
-            n = len(split_static(doc.content, cfg.chunk_tokens))
-            size = len(doc.content.encode())
-            ext = doc.filename.rsplit(".", 1)[-1].lower()
-            return DocLayout(
-                u, d, R.uuid_for(self.seed, "document", u, d), "indexed", doc.language, "static",
-                ext, n, (), created, created + 20, size, doc,
-            )  # fmt: skip
-        roll = rng.random()
-        if roll < cfg.failed_share:
-            status = "failed"
-        elif roll < cfg.failed_share + cfg.pending_share:
-            status = PENDING_STATUSES[R.below(rng, len(PENDING_STATUSES))]
-        else:
-            status = "indexed"
-        langs = sorted(cfg.languages)  # never the dict's order: configs from JSON reorder keys
-        lang = R.weighted(rng, langs, list(accumulate(cfg.languages[x] for x in langs)))
-        from .generate.text import TOPICS
+        from .generate.layout import doc_layout
 
-        topic = TOPICS[R.below(rng, len(TOPICS))]
-        shared = R.below(rng, SHARED_TEXTS) if rng.random() < cfg.shared_doc_share else None
-        same_name = d > len(statics) and rng.random() < cfg.same_name_share
-        ext = R.weighted(rng, EXTENSIONS, _EXT_CUM)
-        n = min(cfg.max_chunks, max(cfg.min_chunks, R.poisson(rng, cfg.chunk_lambda)))
-        # Randomised rounding keeps the boilerplate share close to the target even in small seeds.
-        want = n * cfg.boilerplate_share
-        k = min(n - 1, int(want) + (rng.random() < want - int(want)))
-        boiler = tuple(R.sample(rng, range(BOILERPLATE_POOL), k)) if k > 0 else ()
-        _, _, per_chunk, sigma = FILE_TYPES[ext]
-        size = max(200, int(n * per_chunk * (2.718281828 ** R.gauss(rng, 0, sigma))))
-        if status == "indexed":
-            updated = created + 5 + int(rng.random() * 8 * n)
-        elif status == "failed":
-            updated = created + 2 + int(rng.random() * 30)
-        else:
-            updated = created
-        return DocLayout(
-            u, d, R.uuid_for(self.seed, "document", u, d), status, lang, topic, ext,
-            n if status == "indexed" else 0, boiler if status == "indexed" else (),
-            created, updated, size, None, shared, same_name,
-        )  # fmt: skip
+        created = self.user_created(u) if user_created is None else user_created
+        return doc_layout(self, u, d, created)
 
     def layouts(self, u: int, user_created: int | None = None) -> list[DocLayout]:
         created = self.user_created(u) if user_created is None else user_created

@@ -10,9 +10,10 @@ import random
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from hashlib import sha256
 
 from .. import rng as R
-from ..plan import BOILERPLATE_POOL, CONTENT_TYPE_BY_EXT, DocLayout, Plan, text_hash
+from ..plan import BOILERPLATE_POOL, CONTENT_TYPE_BY_EXT, DocLayout, Plan
 from . import text as T
 from .names import DOMAINS, FIRST, LAST
 from .rows import Clock, Row, Rows, empty_rows
@@ -126,7 +127,7 @@ def tenant_rows(plan: Plan, u: int, clock: Clock) -> Rows:
     stored: dict[str, str] = {}  # chunk_hash -> id: the engine stores a text once per tenant
 
     def store(cid: str, text: str, parent: str | None, ctx: str | None, ts: str) -> str:
-        digest = text_hash(text)
+        digest = sha256(text.encode()).hexdigest()  # plan.text_hash, inlined in compiled code
         known = stored.get(digest)
         if known is not None:
             return known
@@ -252,11 +253,12 @@ def _chats(
         title = None
         for t in range(cfg.turns_per_session):
             trng = R.stream(plan.seed, "turn", u, s, t)
-            q, a, sources, tokens = _turn(cfg.keyword_share, cfg.retrieval_k, trng, docs, pool)
+            q, a, completion, sources, tokens = _turn(
+                cfg.keyword_share, cfg.retrieval_k, trng, docs, pool
+            )
             embed = R.lognormal_int(trng, 24, 0.45)
             search = R.lognormal_int(trng, 38, 0.6)
             llm = R.lognormal_int(trng, 1100, 0.55, lo=80)
-            completion = T.estimate_tokens(a)
             at += (0 if t == 0 else 20 + int(R.expovariate(trng, 1 / 90))) + (
                 embed + search + llm
             ) // 1000
@@ -304,20 +306,22 @@ def chat_truth(plan: Plan, u: int) -> dict[tuple[int, int], TurnPick]:
 
 def _turn(
     keyword_share: float, k: int, rng: random.Random, docs: list[list[_Chunk]], pool: list[_Chunk]
-) -> tuple[str, str, list[str], int]:
+) -> tuple[str, str, int, list[str], int]:
+    """(question, answer, the answer's tokens, sources, the sources' tokens)."""
     pick = pick_turn(rng, keyword_share, [len(c) for c in docs])
     if pick.doc < 0:
         lang = "en"
         topic = T.TOPICS[R.below(rng, len(T.TOPICS))]
         q = T.document_title(rng, topic, lang)
         q = q.lower() if pick.form == "keyword" else q + "?"
-        return q, NO_CONTEXT_ANSWER[lang], [], 0
+        a = NO_CONTEXT_ANSWER[lang]
+        return q, a, T.estimate_tokens(a), [], 0
     chunks = docs[pick.doc]
     relevant = chunks[pick.ord : pick.ord + pick.n_relevant]
     lang = relevant[0].lang
     pieces = [c.piece for c in relevant]
     q = T.piece_question(rng, pieces, lang, pick.form)
-    a = T.piece_answer(rng, q, pieces, lang)
+    a, completion = T.piece_answer_sized(rng, q, pieces, lang)
     chosen = {c.id for c in relevant}
     distractors: list[_Chunk] = []
     # Near misses first (same document), then anything else the tenant owns.
@@ -332,7 +336,7 @@ def _turn(
             distractors.append(c)
     retrieved = relevant + distractors
     tokens = sum(c.piece.tokens for c in retrieved)
-    return q, a, [c.id for c in retrieved], tokens
+    return q, a, completion, [c.id for c in retrieved], tokens
 
 
 def _title(question: str, limit: int = 80) -> str:

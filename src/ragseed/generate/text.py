@@ -123,6 +123,7 @@ class _Lang:
     first_word: dict[str, int]  # term -> length of its first word
     relations: dict[str, tuple[str | None, ...]]  # template -> relation between adjacent slots
     word_sets: dict[str, frozenset[str]]  # template (fixed words) or term -> its words
+    action_hits: dict[str, frozenset[int]]  # template or term -> indexes of its `actions`
     term_words: dict[str, tuple[str, ...]]  # term -> its words, in order
     family: dict[str, int]  # expanded template -> the template it was expanded from
     term_tokens: dict[str, int]
@@ -142,6 +143,7 @@ class _Lang:
     natural: tuple[tuple[str, ...], ...]  # one, two, action+one, action+two
     natural_fallback: str
     answer_prefixes: tuple[str, ...]
+    prefix_tokens: dict[str, int]  # answer prefix -> its estimate_tokens
     vocab: ModuleType  # for the rarely used rest (boilerplate parts)
 
 
@@ -283,6 +285,11 @@ def _lang(code: str) -> _Lang:
     small = frozenset(v.TITLE_SMALL_WORDS)
     template_words = frozenset(_words(_MARKER.sub(" ", fixed_text)))
     stop = frozenset(v.STOP_WORDS) | QUESTION_WORDS[code]
+    word_sets = {
+        **{t: frozenset(words) for t, words in term_words.items()},
+        **{t: frozenset(_words(t.replace("{}", " "))) for t in templates},
+    }
+    actions = tuple(dict.fromkeys(action[qform] for action in v.ACTIONS))
     return _Lang(
         code=code,
         pools=tuple(tables[id(t)] for t in variants),
@@ -294,9 +301,10 @@ def _lang(code: str) -> _Lang:
         first_word={t: _first_word(t) for t in all_terms},
         relations={t: _slot_relations(t, v.RELATION_WORDS) for t in templates},
         term_words=term_words,
-        word_sets={
-            **{t: frozenset(words) for t, words in term_words.items()},
-            **{t: frozenset(_words(t.replace("{}", " "))) for t in templates},
+        word_sets=word_sets,
+        action_hits={
+            t: frozenset(i for i, x in enumerate(actions) if x in words)
+            for t, words in word_sets.items()
         },
         family=family,
         term_tokens=term_tokens,
@@ -314,12 +322,13 @@ def _lang(code: str) -> _Lang:
         },
         template_words=template_words,
         stop=stop,
-        actions=tuple(dict.fromkeys(action[qform] for action in v.ACTIONS)),
+        actions=actions,
         relation_words=v.RELATION_WORDS,
         title_templates=v.TITLE_TEMPLATES,
         natural=(v.NATURAL_ONE, v.NATURAL_TWO, v.NATURAL_ACTION_ONE, v.NATURAL_ACTION_TWO),
         natural_fallback=v.NATURAL_FALLBACK,
         answer_prefixes=v.ANSWER_PREFIXES,
+        prefix_tokens={p: estimate_tokens(p) for p in v.ANSWER_PREFIXES},
         vocab=v,
     )
 
@@ -516,15 +525,19 @@ def _sentences_of(
 def _glue_tokens(lg: _Lang, templates: list[str], nouns: list[str]) -> int:
     """What words glued to a slot (Arabic "و{}") add to the template-plus-terms count: the joined
     word may cross the 8-character mark that makes a word count twice."""
+    return sum(_glue_of(lg, t, filled) for t, filled in _sentences_of(lg, templates, nouns))
+
+
+def _glue_of(lg: _Lang, template: str, filled: Sequence[str]) -> int:
+    """:func:`_glue_tokens` of one sentence."""
+    prefixes = lg.glued.get(template)
+    if prefixes is None:  # nothing glued in this sentence
+        return 0
     extra = 0
-    for t, filled in _sentences_of(lg, templates, nouns):
-        prefixes = lg.glued.get(t)
-        if prefixes is None:  # nothing glued in this sentence
-            continue
-        for p, noun in zip(prefixes, filled, strict=True):
-            if p:
-                first = lg.first_word[noun]
-                extra += (p + first > 8) - (first > 8)
+    for p, noun in zip(prefixes, filled, strict=True):
+        if p:
+            first = lg.first_word[noun]
+            extra += (p + first > 8) - (first > 8)
     return extra
 
 
@@ -610,15 +623,19 @@ def piece_question(rng: random.Random, pieces: list[Piece], lang: str, form: str
     if form != "natural":
         return question_for(rng, [p.text for p in pieces], lang, form)
     found: dict[str, int] = {}
-    words: set[str] = set()
+    # Which action verbs occur, from what each template and term holds (rarely any), instead of
+    # gathering every word of the pieces into one set.
+    hits: set[int] = set()
+    action_hits = lg.action_hits
     for p in pieces:
         for noun in _whole_word_nouns(lg, p):
             found.setdefault(noun, len(found))
-            words.update(lg.word_sets[noun])
-        words.update(*map(lg.word_sets.__getitem__, p.templates))
+            hits.update(action_hits[noun])
+        for t in p.templates:
+            hits.update(action_hits[t])
     if not found:
         return _natural_question(rng, lg, [p.text for p in pieces])
-    return _natural_choice(rng, lg, found, words)
+    return _natural_choice(rng, lg, found, [lg.actions[i] for i in sorted(hits)])
 
 
 def _keyword_question(
@@ -674,20 +691,24 @@ def _natural_question(rng: random.Random, lg: _Lang, chunk_texts: list[str]) -> 
         if not terms:
             return lg.natural_fallback
         found = {t: i for i, t in enumerate(terms)}
-        return _natural_choice(rng, lg, found, words, ranked=terms)
-    return _natural_choice(rng, lg, found, words)
+        return _natural_choice(rng, lg, found, _actions_in(lg, words), ranked=terms)
+    return _natural_choice(rng, lg, found, _actions_in(lg, words))
+
+
+def _actions_in(lg: _Lang, words: set[str]) -> list[str]:
+    return [x for x in lg.actions if x in words]
 
 
 def _natural_choice(
-    rng: random.Random, lg: _Lang, found: dict[str, int], words: set[str],
+    rng: random.Random, lg: _Lang, found: dict[str, int], actions: list[str],
     ranked: list[str] | None = None,
 ) -> str:  # fmt: skip
+    """actions: the action verbs that occur in the text, in ``lg.actions`` order."""
     # The most distinctive terms make the most useful questions.
     terms = ranked or sorted(found, key=lambda t: (lg.term_weight[t], found[t]))
     a = R.choice(rng, terms[:4])
     others = [t for t in terms[:6] if t != a]
     b = R.choice(rng, others) if others else None
-    actions = [x for x in lg.actions if x in words]
     if actions and rng.random() < 0.5:
         group = lg.natural[3] if b is not None and rng.random() < 0.5 else lg.natural[2]
     else:
@@ -713,38 +734,70 @@ def answer_for(rng: random.Random, question: str, chunk_texts: list[str], lang: 
     if not sentences:
         return " ".join(t.strip().lstrip("#").strip() for t in chunk_texts)
     words = [frozenset(_words(s)) for s in sentences]
-    return _answer(rng, question, sentences.__getitem__, lang, words)
+    asked = set(keywords_of(question, lang))
+    counts = [len(asked.intersection(w)) for w in words]
+    return _answer(rng, sentences.__getitem__, lang, counts)[0]
 
 
 def piece_answer(rng: random.Random, question: str, pieces: list[Piece], lang: str) -> str:
     """:func:`answer_for` of generated pieces: their sentences are their filled templates."""
+    return piece_answer_sized(rng, question, pieces, lang)[0]
+
+
+def piece_answer_sized(
+    rng: random.Random, question: str, pieces: list[Piece], lang: str
+) -> tuple[str, int]:
+    """:func:`piece_answer` and its ``estimate_tokens``, counted from how its sentences were
+    composed (as :func:`document_pieces` counts a chunk) instead of scanning the text."""
     if not all(p.templates for p in pieces):  # static text: parse it
-        return answer_for(rng, question, [p.text for p in pieces], lang)
+        text = answer_for(rng, question, [p.text for p in pieces], lang)
+        return text, estimate_tokens(text)
     lg = _lang(lang)
     filled = [s for p in pieces for s in _sentences_of(lg, p.templates, p.nouns)]
-    sets = lg.word_sets.__getitem__
-    words = [sets(t).union(*map(sets, nouns)) for t, nouns in filled]
+    sets = lg.word_sets
+    asked = set(keywords_of(question, lang))
+    # A sentence's words are its template's and its terms': count the asked words found in any
+    # of them, without building their union.
+    counts = []
+    for t, nouns in filled:
+        fixed = sets[t]
+        n = 0
+        for w in asked:
+            if w in fixed or any(w in sets[noun] for noun in nouns):
+                n += 1
+        counts.append(n)
     # Only the picked sentences are written out.
-    return _answer(rng, question, lambda i: filled[i][0].format(*filled[i][1]), lang, words)
+    text, picked, prefix = _answer(rng, lambda i: filled[i][0].format(*filled[i][1]), lang, counts)
+    # The sentences are joined by spaces and the prefix ends with one, so their counts add up;
+    # lowercasing the first letter changes no word.
+    base, term_tokens = lg.base_tokens, lg.term_tokens
+    size = lg.prefix_tokens[prefix] if prefix else 0
+    for i in picked:
+        t, nouns = filled[i]
+        size += base[t] + sum(map(term_tokens.__getitem__, nouns))
+        if lg.glued:
+            size += _glue_of(lg, t, nouns)
+    return text, size
 
 
 def _answer(
-    rng: random.Random, question: str, sentence: Callable[[int], str], lang: str,
-    words: list[frozenset[str]],
-) -> str:  # fmt: skip
-    """sentence(i): the i-th candidate sentence; words[i]: its words."""
+    rng: random.Random, sentence: Callable[[int], str], lang: str, counts: list[int]
+) -> tuple[str, list[int], str]:
+    """(answer, the candidates it is made of, its prefix or ""). sentence(i): the i-th
+    candidate sentence; counts[i]: how many of the question's keywords it holds."""
     lg = _lang(lang)
-    asked = set(keywords_of(question, lang))
-    shared = asked.intersection
     # sorted() is stable: sentences sharing as many words keep their order
-    ranked = sorted(range(len(words)), key=lambda i: -len(shared(words[i])))
-    picked = [sentence(i) for i in sorted(ranked[: R.randint(rng, 2, 5)])]
+    ranked = sorted(range(len(counts)), key=lambda i: -counts[i])
+    order = sorted(ranked[: R.randint(rng, 2, 5)])
+    picked = [sentence(i) for i in order]
+    prefix = ""
     if rng.random() < 0.6:
         first = picked[0]
         if not first.split(" ", 1)[0].isupper():  # keep acronyms as they are
             first = first[:1].lower() + first[1:]
-        picked[0] = R.choice(rng, lg.answer_prefixes) + first
-    return " ".join(picked)
+        prefix = R.choice(rng, lg.answer_prefixes)
+        picked[0] = prefix + first
+    return " ".join(picked), order, prefix
 
 
 def piece_triplets(
