@@ -10,10 +10,9 @@ import random
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from hashlib import sha256
 
 from .. import rng as R
-from ..plan import BOILERPLATE_POOL, CONTENT_TYPE_BY_EXT, DocLayout, Plan
+from ..plan import BOILERPLATE_POOL, CONTENT_TYPE_BY_EXT, DocLayout, Plan, text_hash
 from . import text as T
 from .names import DOMAINS, FIRST, LAST
 from .rows import Clock, Row, Rows, empty_rows
@@ -127,7 +126,7 @@ def tenant_rows(plan: Plan, u: int, clock: Clock) -> Rows:
     stored: dict[str, str] = {}  # chunk_hash -> id: the engine stores a text once per tenant
 
     def store(cid: str, text: str, parent: str | None, ctx: str | None, ts: str) -> str:
-        digest = sha256(text.encode()).hexdigest()  # plan.text_hash, inlined in compiled code
+        digest = text_hash(text)
         known = stored.get(digest)
         if known is not None:
             return known
