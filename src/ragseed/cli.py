@@ -96,6 +96,15 @@ def seed(
     reset: Annotated[
         bool, typer.Option("--reset", help="Empty the RAG tables first, in the same transaction.")
     ] = False,
+    tenant_ids: Annotated[
+        str | None,
+        typer.Option(
+            "--tenant-ids",
+            help="uuid (default) or api-key: users.id is the user's API key, as RAG Engine Mini "
+            "takes the key itself as the tenant id (env: RAGSEED_TENANT_IDS).",
+            show_default=False,
+        ),
+    ] = None,
     database_url: DbUrl = None,
     config: ConfigFile = None,
     static_dir: Annotated[
@@ -146,7 +155,7 @@ def seed(
         min_chunks=min_chunks, max_chunks=max_chunks, sessions_per_user=sessions,
         turns_per_session=turns, seed=seed, database_url=database_url, static_dir=static_dir,
         languages=parse_languages(languages) if languages else None, chunk_tokens=chunk_tokens,
-        reset=reset or None, use_static=False if no_static else None,
+        reset=reset or None, use_static=False if no_static else None, tenant_ids=tenant_ids,
     )  # fmt: skip
     cfg = _build(flags, config)
     part = _parse_shard(shard)

@@ -18,6 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import ConfigError, SafetyError
 
 Environment = Literal["development", "testing", "staging", "demo", "production"]
+#: "uuid": users.id is a UUID. "api-key": users.id is the user's API key, as RAG Engine Mini's HTTP
+#: layer takes the key itself as the tenant id (see docs/engine.md).
+TenantIds = Literal["uuid", "api-key"]
 ENVIRONMENTS: tuple[str, ...] = ("development", "testing", "staging", "demo", "production")
 
 #: The seed document's SEED_CONFIG is the development profile.
@@ -56,6 +59,7 @@ ENV_VARS: dict[str, str] = {
     "heavy_tenants": "RAGSEED_HEAVY_TENANTS",
     "empty_tenants": "RAGSEED_EMPTY_TENANTS",
     "anchor": "RAGSEED_ANCHOR",
+    "tenant_ids": "RAGSEED_TENANT_IDS",
 }
 
 
@@ -90,6 +94,7 @@ class Config(BaseModel):
         default_factory=lambda: {"en": 0.8, "ar": 0.2}, validate_default=True
     )
     anchor: datetime = DEFAULT_ANCHOR
+    tenant_ids: TenantIds = "uuid"
     static_dir: Path | None = None
     use_static: bool = True
     reset: bool = False
