@@ -67,7 +67,7 @@ def test_rows_are_identical_in_another_process_with_another_hash_seed() -> None:
 
 #: The fingerprint of a small bilingual seed: any change to what gets generated shows up here.
 #: Update it only on purpose, together with ragseed.generate.GENERATOR (rows changed).
-GOLDEN_SEED = "3016b345192184e9433fd8cf64fb4baa"
+GOLDEN_SEED = "a0fa3bc18ba086fe80147ea64d8bd2cd"
 
 
 def test_golden_seed_fingerprint() -> None:

@@ -6,7 +6,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +16,7 @@ from .db import transaction
 from .errors import LedgerError, SafetyError
 from .fingerprint import Fingerprint
 from .generate import GENERATOR
-from .plan import Plan
+from .plan import Features, Plan
 from .schema import CORE_TABLES
 from .static import NO_STATIC, StaticData, load_static
 
@@ -64,6 +64,13 @@ def static_hash(static: StaticData) -> str:
         sort_keys=True,
     )
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def plan_for(conn: Connection, config: Config, static: StaticData, features: Features) -> Plan:
+    """The plan of a seed of this database: in staging, with the database's key secret (made on
+    first use), from which its API keys derive."""
+    secret = ledger.key_secret(conn) if config.environment == "staging" else None
+    return Plan(config, static, features, key_secret=secret)
 
 
 def generation_identity(config: Config, static: StaticData, target: Target) -> dict[str, Any]:
@@ -141,11 +148,11 @@ def seed(
         _recover(conn)
         target = inspect_target(conn, graph=graph)
         result.created_tables = target.created
-        plan = Plan(config, static, target.features)
+        ledger.ensure(conn)
+        plan = plan_for(conn, config, static, target.features)
         identity = generation_identity(config, static, target)
         digest = ledger.config_hash(identity)
         tables = list(target.columns)
-        ledger.ensure(conn)
         # Rows first, then the ledger: a concurrent shard commits both at once, and each
         # PostgreSQL statement reads a fresh snapshot, so rows seen here have their ledger row
         # visible below (the other order took another shard's rows for foreign ones).
@@ -182,7 +189,7 @@ def seed(
                     "a top-up needs a complete seed and runs unsharded: finish shards "
                     f"{_missing(state)} of {state.shard_count} first, or drop --shard"
                 )
-            old_plan = Plan(old_config(head.config, config), static, target.features)
+            old_plan = replace(plan, config=old_config(head.config, config))
             base = Fingerprint.from_hex(state.fingerprint())
             result.action = "top-up"
         empty = old_plan is None and shard.count == 1 and not _has_rows(conn, tables)

@@ -83,6 +83,8 @@ class Config(BaseModel):
     retrieval_k: int = Field(5, ge=1, le=100)
     failed_share: float = Field(0.05, ge=0, le=1)
     pending_share: float = Field(0.04, ge=0, le=1)
+    # uploads of a type the engine cannot extract (pptx): they end failed, without chunks
+    unsupported_share: float = Field(0.06, ge=0, le=1)
     boilerplate_share: float = Field(0.10, ge=0, lt=1)
     keyword_share: float = Field(0.5, ge=0, le=1)
     heavy_tenants: int = Field(0, ge=0)  # the first generated tenants get heavy_factor x docs

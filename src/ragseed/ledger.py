@@ -60,9 +60,49 @@ def config_hash(generation: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(generation, sort_keys=True).encode()).hexdigest()
 
 
+#: Secrets of this database that ragseed derives values from: "api_keys", the key from which
+#: staging API keys are derived, so that they are unguessable from the public seed and yet the
+#: same for every shard, top-up and verify of this database.
+secrets_table = Table(
+    "ragseed_secrets", _md,
+    Column("name", String(32), primary_key=True),
+    Column("value", String(128), nullable=False),
+)  # fmt: skip
+
+
 def ensure(conn: Connection) -> None:
-    if not exists(conn):
-        _md.create_all(conn)
+    exists(conn)  # checks an existing ledger's columns
+    _md.create_all(conn)  # checkfirst: only the missing tables
+
+
+def key_secret(conn: Connection, *, create: bool = True) -> str | None:
+    """The database's staging key secret; with create, made on first use. Shards racing to make
+    it insert-or-ignore, so every one of them reads the same value."""
+    import secrets
+
+    from sqlalchemy import select
+
+    query = select(secrets_table.c.value).where(secrets_table.c.name == "api_keys")
+    if not create:
+        from sqlalchemy import inspect
+
+        if not inspect(conn).has_table(secrets_table.name):
+            return None
+        return conn.execute(query).scalar_one_or_none()
+    ensure(conn)
+    found = conn.execute(query).scalar_one_or_none()
+    if found is not None:
+        return str(found)
+    values = {"name": "api_keys", "value": secrets.token_hex(32)}
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        conn.execute(pg_insert(secrets_table).values(values).on_conflict_do_nothing())
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        conn.execute(sqlite_insert(secrets_table).values(values).on_conflict_do_nothing())
+    return str(conn.execute(query).scalar_one())
 
 
 def exists(conn: Connection) -> bool:

@@ -204,11 +204,11 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
         _has_rows,
         database_url,
         generation_identity,
+        plan_for,
         static_data,
     )
     from .db import make_engine
     from .load.postgres import PostgresLoader, deferred_checks
-    from .plan import Plan
     from .target import inspect_target
 
     url = database_url(config)
@@ -247,7 +247,7 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
                     "--parallel (a top-up or a re-run is one ordinary transaction)"
                 )
             loader.prepare_bulk(truncate=False)  # the tables are empty
-            plan = Plan(config, static, target.features)
+            plan = plan_for(main, config, static, target.features)
             identity = generation_identity(config, static, target)
             ledger.record(
                 main, run_id=run_id, kind="seed", status="running",

@@ -7,10 +7,12 @@ generation stream, shard by tenant, and top up an existing seed.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from hashlib import sha256
+from itertools import accumulate
 
 from . import rng as R
 from .config import Config
@@ -31,7 +33,20 @@ FILE_TYPES: dict[str, tuple[str, float, int, float]] = {
     ),
 }  # fmt: skip
 EXTENSIONS = tuple(FILE_TYPES)
-_EXT_CUM = [sum(FILE_TYPES[e][1] for e in EXTENSIONS[: i + 1]) for i in range(len(EXTENSIONS))]
+#: What the engine's extractor reads: PDF, DOCX and text/*. An upload of any other type ends
+#: `failed` with the extractor's own message, and has no chunks.
+EXTRACTABLE = frozenset({"pdf", "docx", "txt", "md", "html"})
+
+
+def extension_weights(unsupported_share: float) -> list[float]:
+    """Cumulative weights of EXTENSIONS: FILE_TYPES' mix, with the types the engine cannot
+    extract taking unsupported_share of the uploads between them."""
+    ok = sum(spec[1] for ext, spec in FILE_TYPES.items() if ext in EXTRACTABLE)
+    bad = sum(spec[1] for ext, spec in FILE_TYPES.items() if ext not in EXTRACTABLE)
+    scale = {True: (1 - unsupported_share) / ok, False: unsupported_share / bad}
+    return list(accumulate(FILE_TYPES[e][1] * scale[e in EXTRACTABLE] for e in EXTENSIONS))
+
+
 CONTENT_TYPE_BY_EXT = {ext: spec[0] for ext, spec in FILE_TYPES.items()}
 
 #: Each language has this many boilerplate texts (disclaimers, headers). The texts are the same in
@@ -41,6 +56,31 @@ BOILERPLATE_POOL = 24
 SHARED_TEXTS = 12
 PENDING_STATUSES = ("queued", "processing", "created")
 HOUR = 3600
+#: Generated keys are 36 characters: they must fit users.id when they are the tenant id.
+KEY_LENGTH = 36
+
+
+def extractable(filename: str, content_type: str) -> bool:
+    """Whether the engine's extractor takes this upload: by MIME type or by extension."""
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    return (
+        content_type in ("application/pdf", CONTENT_TYPE_BY_EXT["docx"])
+        or content_type.startswith("text/")
+        or ext in ("pdf", "docx", "txt")
+    )
+
+
+def unsupported_error(filename: str) -> str:
+    """The engine's extractor's message for a type it cannot read."""
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    return f"Unsupported file type: {ext}. Allowed: pdf, docx, txt"
+
+
+def expected_failed_share(config: Config) -> float:
+    """Failed documents: the configured share, plus the uploads that would have been indexed
+    but are of a type the engine cannot extract."""
+    failed, pending = config.failed_share, config.pending_share
+    return failed + (1 - failed - pending) * config.unsupported_share
 
 
 @dataclass(frozen=True)
@@ -84,6 +124,8 @@ class Plan:
     config: Config
     static: StaticData
     features: Features = field(default_factory=Features)
+    #: staging only: the database's secret, from which its API keys are derived (see api_key)
+    key_secret: str | None = field(default=None, repr=False)
 
     @property
     def seed(self) -> int:
@@ -94,11 +136,32 @@ class Plan:
         return self.config.num_users
 
     @cached_property
+    def extension_weights(self) -> list[float]:
+        return extension_weights(self.config.unsupported_share)
+
+    @cached_property
     def _static_users(self) -> int:
         return min(len(self.static.users), self.config.num_users) if self.config.use_static else 0
 
     def user_id(self, u: int) -> str:
+        """A UUID, or under ``tenant_ids = "api-key"`` the user's API key, which the engine
+        takes as the tenant id."""
+        if self.config.tenant_ids == "api-key":
+            return self.api_key(u)
         return R.uuid_for(self.seed, "user", u)
+
+    def api_key(self, u: int) -> str:
+        """36 characters at most. Development, testing and demo keys derive from the seed (the
+        static users keep theirs); staging keys are HMACs of the database's own secret, so nobody
+        can recompute them from the seed, while top-ups and shards of that database still can."""
+        if self.config.environment == "staging":
+            if self.key_secret is None:
+                raise ValueError("a staging plan needs the database's key secret")
+            mac = hmac.new(self.key_secret.encode(), f"{self.seed}/{u}".encode(), sha256)
+            return "sk_live_" + mac.hexdigest()[: KEY_LENGTH - 8]
+        if u < self._static_users:
+            return self.static.users[u].api_key
+        return "sk_test_" + R.hex_for(self.seed, "api_key", u, nbytes=(KEY_LENGTH - 8) // 2)
 
     def user_created(self, u: int) -> int:
         if u < self._static_users:

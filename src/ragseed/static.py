@@ -22,7 +22,9 @@ T = TypeVar("T")
 class StaticUser(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
-    api_key: str = Field(min_length=8, max_length=128)
+    # 8 to 36 characters: the engine accepts keys of 8 or more, and under --tenant-ids api-key
+    # the key is users.id, a varchar(36).
+    api_key: str = Field(min_length=8, max_length=36, pattern=r"^\S+$")
     role: Literal["admin", "user"] = "user"
 
 

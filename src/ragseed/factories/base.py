@@ -35,8 +35,8 @@ RENAMED = {
 }
 #: Config fields a factory passes through (None: the factory default).
 KNOBS = (
-    "failed_share", "pending_share", "languages", "min_chunks", "max_chunks", "chunk_lambda",
-    "boilerplate_share", "retrieval_k", "keyword_share", "anchor",
+    "failed_share", "pending_share", "unsupported_share", "languages", "min_chunks", "max_chunks",
+    "chunk_lambda", "boilerplate_share", "retrieval_k", "keyword_share", "anchor", "tenant_ids",
 )  # fmt: skip
 
 
@@ -85,12 +85,14 @@ class RagFactory(Factory[T]):
     key = None  # str: a stable name; int: a tenant index (as `ragseed seed` numbers tenants)
     sqlalchemy_session = None  # Session or Connection; default: the one from bind()
     static = True  # int keys below the static user count give the static users, as the seed does
-    failed_share = pending_share = languages = None
+    failed_share = pending_share = unsupported_share = languages = None
     min_chunks = max_chunks = chunk_lambda = boilerplate_share = None
-    retrieval_k = keyword_share = anchor = None
+    retrieval_k = keyword_share = anchor = tenant_ids = None
 
     class Params:
         failed = Trait(failed_share=1.0, pending_share=0.0)
+        # an upload of a type the engine cannot extract (pptx): failed with the extractor's error
+        unsupported = Trait(failed_share=0.0, pending_share=0.0, unsupported_share=1.0)
         pending = Trait(failed_share=0.0, pending_share=1.0)
         arabic = Trait(languages={"ar": 1.0})
         english = Trait(languages={"en": 1.0})

@@ -67,6 +67,7 @@ def make_plan(seed: int, features: Features, *, static: bool = True, **knobs: An
     values: dict[str, Any] = dict(
         environment="testing", profile="testing", num_users=max(1, len(data.users)),
         docs_per_user=0, sessions_per_user=0, failed_share=0.0, pending_share=0.0,
+        unsupported_share=0.0,
     )  # fmt: skip
     values.update({k: v for k, v in knobs.items() if v is not None})
     return FactoryPlan(Config(seed=seed, use_static=static, **values), data, features)

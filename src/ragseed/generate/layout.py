@@ -11,15 +11,16 @@ from itertools import accumulate
 
 from .. import rng as R
 from ..plan import (
-    _EXT_CUM,
     BOILERPLATE_POOL,
     EXTENSIONS,
+    EXTRACTABLE,
     FILE_TYPES,
     HOUR,
     PENDING_STATUSES,
     SHARED_TEXTS,
     DocLayout,
     Plan,
+    extractable,
     split_static,
 )
 from .text import TOPICS
@@ -33,9 +34,14 @@ def doc_layout(plan: Plan, u: int, d: int, user_created: int) -> DocLayout:
     statics = plan.static_docs(u)
     if d < len(statics):
         doc = statics[d]
-        n = len(split_static(doc.content, cfg.chunk_tokens))
         size = len(doc.content.encode())
         ext = doc.filename.rsplit(".", 1)[-1].lower()
+        if not extractable(doc.filename, doc.content_type):
+            return DocLayout(
+                u, d, R.uuid_for(seed, "document", u, d), "failed", doc.language, "static",
+                ext, 0, (), created, created + 2, size, doc,
+            )  # fmt: skip
+        n = len(split_static(doc.content, cfg.chunk_tokens))
         return DocLayout(
             u, d, R.uuid_for(seed, "document", u, d), "indexed", doc.language, "static",
             ext, n, (), created, created + 20, size, doc,
@@ -54,7 +60,11 @@ def doc_layout(plan: Plan, u: int, d: int, user_created: int) -> DocLayout:
     topic = TOPICS[R.below(rng, len(TOPICS))]
     shared = R.below(rng, SHARED_TEXTS) if rng.random() < cfg.shared_doc_share else None
     same_name = d > len(statics) and rng.random() < cfg.same_name_share
-    ext = R.weighted(rng, EXTENSIONS, _EXT_CUM)
+    ext = R.weighted(rng, EXTENSIONS, plan.extension_weights)
+    if same_name:  # a re-upload of the previous file: its type too
+        ext = doc_layout(plan, u, d - 1, user_created).ext
+    if status == "indexed" and ext not in EXTRACTABLE:
+        status = "failed"  # the engine's extractor rejects the type (tenant.document_row)
     n = min(cfg.max_chunks, max(cfg.min_chunks, R.poisson(rng, cfg.chunk_lambda)))
     # Randomised rounding keeps the boilerplate share close to the target even in small seeds.
     want = n * cfg.boilerplate_share

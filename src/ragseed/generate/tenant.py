@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .. import rng as R
-from ..plan import BOILERPLATE_POOL, CONTENT_TYPE_BY_EXT, DocLayout, Plan, text_hash
+from ..plan import (
+    BOILERPLATE_POOL,
+    CONTENT_TYPE_BY_EXT,
+    DocLayout,
+    Plan,
+    extractable,
+    text_hash,
+    unsupported_error,
+)
 from . import text as T
 from .names import DOMAINS, FIRST, LAST
 from .rows import Clock, Row, Rows, empty_rows
@@ -23,9 +31,10 @@ NO_CONTEXT_ANSWER = {
     "en": "I could not find this in your documents. Upload one that covers it and ask again.",
     "ar": "لم أجد هذه المعلومة في مستنداتك. ارفع مستندا يتناولها ثم أعد السؤال.",
 }
+#: Why an extractable upload failed: exception texts of the engine's indexing steps.
 FAILED_ERRORS = (
     "PDF extraction failed: file is encrypted",
-    "Unsupported file: no extractable text layer",
+    "No text could be extracted from the document",
     "Parser timeout after 120s",
     "Corrupted archive: unexpected end of data",
     "Embedding service returned 503 Service Unavailable",
@@ -46,35 +55,35 @@ def user_row(plan: Plan, u: int, clock: Clock, user_created: int | None = None) 
     more than the rest of the row)."""
     cfg = plan.config
     created = clock(plan.user_created(u) if user_created is None else user_created)
+    key = plan.api_key(u)
+    uid = key if cfg.tenant_ids == "api-key" else plan.user_id(u)
     if u < len(plan.static.users) and cfg.use_static:
-        static = plan.static.users[u]
-        return (plan.user_id(u), static.email, api_key(plan, u, static.api_key), created)
+        return (uid, plan.static.users[u].email, key, created)
     rng = R.stream(plan.seed, "user", u)
     first, last = FIRST[R.below(rng, len(FIRST))], LAST[R.below(rng, len(LAST))]
     # The index makes the address unique at any scale; names alone collide after a few thousand.
     email = f"{first}.{last}.{u}@{DOMAINS[R.below(rng, len(DOMAINS))]}"
-    return (plan.user_id(u), email, api_key(plan, u, None), created)
+    return (uid, email, key, created)
 
 
-def api_key(plan: Plan, u: int, static_key: str | None) -> str:
-    if plan.config.environment == "staging":
-        import secrets  # a key anyone can recompute from the public seed is not a secret
-
-        return "sk_live_" + secrets.token_hex(24)
-    if static_key is not None:
-        return static_key
-    return "sk_test_" + R.hex_for(plan.seed, "api_key", u, nbytes=20)
-
-
-def _document_row(plan: Plan, lay: DocLayout, user_id: str, title: str, clock: Clock) -> Row:
+def _document_row(
+    plan: Plan, lay: DocLayout, user_id: str, title: str, clock: Clock, previous: tuple[str, str]
+) -> Row:
+    """previous: the filename and content type of the tenant's previous upload, which a
+    re-upload under the same name (lay.same_name) takes."""
     if lay.static is not None:
         filename, ctype = lay.static.filename, lay.static.content_type
+    elif lay.same_name and previous[0]:
+        filename, ctype = previous
     else:
         filename, ctype = f"{_slug(title)}.{lay.ext}", CONTENT_TYPE_BY_EXT[lay.ext]
     sha = R.hex_for(plan.seed, "upload", lay.u, lay.d, nbytes=32)
     error = None
     if lay.status == "failed":
-        error = FAILED_ERRORS[R.derive(plan.seed, "error", lay.u, lay.d) % len(FAILED_ERRORS)]
+        if not extractable(filename, ctype):
+            error = unsupported_error(filename)
+        else:
+            error = FAILED_ERRORS[R.derive(plan.seed, "error", lay.u, lay.d) % len(FAILED_ERRORS)]
     return (
         lay.id, user_id, filename, ctype, f"/uploads/{lay.id}/{filename}", lay.size_bytes, sha,
         lay.status, error, clock(lay.created), clock(lay.updated),
@@ -142,24 +151,19 @@ def tenant_rows(plan: Plan, u: int, clock: Clock) -> Rows:
         else:
             title = T.document_title(_text_stream(plan, lay), _topic(lay), lay.lang)
         bodies = [p.text for p in pieces]
-        doc_row = _document_row(plan, lay, user_id, title, clock)
-        if lay.same_name and previous[0]:
-            name, ctype = previous
-            doc_row = (*doc_row[:2], name, ctype, f"/uploads/{lay.id}/{name}", *doc_row[5:])
+        doc_row = _document_row(plan, lay, user_id, title, clock, previous)
         previous = (str(doc_row[2]), str(doc_row[3]))
         rows["documents"].append(doc_row)
         if not lay.indexed:
             by_doc.append([])
             continue
         chunk_ts = clock(lay.updated)
-        sections, names = _outline(bodies)
+        sections = _outline(bodies)
         parents = _parents(plan, lay, bodies, sections) if feats.parent_id else {}
+        ctx = document_context(lay, title, pieces) if feats.chunk_context else None
         parent_ids = {
-            sec: store(pid, ptext, None,
-                       chunk_context(lay, title, None, names[min(ords)])
-                       if feats.chunk_context else None, chunk_ts)
-            for sec, (pid, ptext, ords) in parents.items()
-        }  # fmt: skip
+            sec: store(pid, ptext, None, ctx, chunk_ts) for sec, (pid, ptext, _) in parents.items()
+        }
         doc_chunks: list[_Chunk] = []
         # Only drawn from when the table exists: seeding a stream costs more than a chunk's id.
         trng = R.stream(plan.seed, "triplets", u, lay.d) if feats.graph_triplets else None
@@ -167,17 +171,20 @@ def tenant_rows(plan: Plan, u: int, clock: Clock) -> Rows:
         for i, piece in enumerate(pieces):
             sec = sections[i]
             pid = parent_ids[sec] if sec in parents and i in parents[sec][2] else None
-            ctx = chunk_context(lay, title, i, names[i]) if feats.chunk_context else None
             cid = store(chunk_id(i), piece.text, pid, ctx, chunk_ts)
             rows["document_chunks"].append((lay.id, i, cid))
             doc_chunks.append(_Chunk(cid, piece, lay.lang))
             if trng is not None and trng.random() < 0.35:
+                # The engine extracts facts from the parent (section) chunk's text, which holds
+                # this chunk's, and stores the parent's id; a chunk without a parent is its own.
+                source = cid if pid is None else pid
                 for s, rel, o in T.piece_triplets(trng, piece, lay.lang, 2):
-                    rows["graph_triplets"].append((user_id, lay.id, cid, s, rel, o, chunk_ts))
+                    rows["graph_triplets"].append((user_id, lay.id, source, s, rel, o, chunk_ts))
         for j, b in enumerate(lay.boilerplate):
-            # Boilerplate recurs across documents: stored once, referenced from each.
+            # Boilerplate recurs across documents: stored once (with the context of the document
+            # that stored it first, as the engine's insert-if-new does), referenced from each.
             text = boilerplate(plan.seed, lay.lang, b)
-            cid = store(plan.boilerplate_chunk_id(u, lay.lang, b), text, None, None, chunk_ts)
+            cid = store(plan.boilerplate_chunk_id(u, lay.lang, b), text, None, ctx, chunk_ts)
             rows["document_chunks"].append((lay.id, len(bodies) + j, cid))
         by_doc.append(doc_chunks)
         pool.extend(doc_chunks)
@@ -189,22 +196,17 @@ def _topic(lay: DocLayout) -> str:
     return lay.topic if lay.topic in T.TOPICS else T.TOPICS[0]
 
 
-def _outline(bodies: list[str]) -> tuple[list[int], list[str | None]]:
-    """For each chunk: the index and heading of the '## ' section it ends in."""
+def _outline(bodies: list[str]) -> list[int]:
+    """For each chunk: the index of the '## ' section it ends in."""
     index: list[int] = []
-    names: list[str | None] = []
-    n, name = 0, None
+    n = 0
     for text in bodies:
         at = 0 if text.startswith("## ") else text.find("\n## ")
         while at != -1:
-            start = at + (3 if at == 0 and text.startswith("## ") else 4)
-            end = text.find("\n", start)
-            name = text[start : end if end != -1 else len(text)].strip()
             n += 1
-            at = text.find("\n## ", start)
+            at = text.find("\n## ", at + 3)
         index.append(n)
-        names.append(name)
-    return index, names
+    return index
 
 
 def _parents(
@@ -223,17 +225,10 @@ def _parents(
     return out
 
 
-def chunk_context(lay: DocLayout, title: str, i: int | None, section: str | None) -> str:
-    """Where a chunk sits (contextual retrieval): its document, part and section. i is None for
-    a section-level parent chunk."""
-    if lay.lang == "ar":
-        where = f"القسم الكامل «{section}»" if i is None else f"الجزء {i + 1}"
-        return f"من المستند «{title}»، {where}" + (
-            f"، ضمن قسم «{section}»" if section and i is not None else ""
-        )
-    where = "the whole section" if i is None else f"part {i + 1}"
-    sec = f" of section '{section}'" if section else ""
-    return f"From the document '{title}', {where}{sec}."
+def document_context(lay: DocLayout, title: str, pieces: list[T.Piece]) -> str:
+    """chunk_context as the engine writes it: a summary of the whole document, the same for
+    every chunk of it (contextual retrieval)."""
+    return T.document_summary(title, lay.topic, lay.lang, pieces)
 
 
 def _chats(
@@ -345,4 +340,7 @@ def _title(question: str, limit: int = 80) -> str:
     return cut + "…"
 
 
-__all__ = ["BOILERPLATE_POOL", "boilerplate", "document_pieces", "tenant_rows", "user_row"]
+__all__ = [
+    "BOILERPLATE_POOL", "boilerplate", "document_context", "document_pieces", "tenant_rows",
+    "user_row",
+]  # fmt: skip

@@ -717,6 +717,33 @@ def _natural_choice(
     return question.replace("{X}", R.choice(rng, actions)) if "{X}" in question else question
 
 
+def document_summary(title: str, topic: str, lang: str, pieces: Sequence[Piece]) -> str:
+    """What the engine stores in chunk_context: one or two sentences about the whole document,
+    the same for each of its chunks. Built from the title, the topic and the first terms the body
+    uses, with no draws, so that it is a function of the document alone. A document without a
+    composition (static text) is summed up by its title and first sentence."""
+    lg = _lang(lang)
+    terms: list[str] = []
+    for piece in pieces:
+        for noun in piece.nouns:
+            if noun not in terms:
+                terms.append(noun)
+        if len(terms) >= 3:
+            break
+    if topic not in lg.topics or not terms:
+        first = next((s for p in pieces for s in _sentences(p.text)), "")
+        if lang == "ar":
+            return f"المستند «{title}»." + (f" {first}" if first else "")
+        return f"The document '{title}'." + (f" {first}" if first else "")
+    name = lg.topics[topic].name
+    terms = terms[:3]
+    if lang == "ar":
+        listed = " و".join(terms)
+        return f"«{title}» مستند في {name}. يتناول {listed}."
+    listed = terms[0] if len(terms) == 1 else ", ".join(terms[:-1]) + f" and {terms[-1]}"
+    return f"'{title}' is a {name} document. It covers {listed}."
+
+
 def _sentences(text: str) -> list[str]:
     """Sentences of the prose lines of a chunk (markdown headings skipped)."""
     out: list[str] = []

@@ -75,9 +75,17 @@ def tenant_isolation(conn: Connection, d: Dialect) -> Check:
             "SELECT count(*) FROM graph_triplets g JOIN documents d ON d.id = g.document_id "
             "WHERE g.user_id <> d.user_id"
         )
+        # The engine stores a triplet on the parent of a document's chunk, or on the chunk.
+        parent = (
+            "OR EXISTS (SELECT 1 FROM document_chunks dc JOIN chunk_store c ON c.id = dc.chunk_id "
+            "WHERE dc.document_id = g.document_id AND c.parent_id = g.chunk_id)"
+            if "parent_id" in d.chunk_columns
+            else ""
+        )
         queries["graph_triplets.chunk_not_in_document"] = (
-            "SELECT count(*) FROM graph_triplets g WHERE NOT EXISTS (SELECT 1 FROM "
+            "SELECT count(*) FROM graph_triplets g WHERE NOT (EXISTS (SELECT 1 FROM "
             "document_chunks dc WHERE dc.document_id = g.document_id AND dc.chunk_id = g.chunk_id)"
+            f" {parent})"
         )
     counts = {k: count(conn, q) for k, q in queries.items()}
     return violations(G, "tenant isolation", counts, "no row links two tenants")
@@ -210,21 +218,56 @@ def documents(conn: Connection) -> Check:
 
 
 def triplets(conn: Connection, d: Dialect) -> Check | None:
+    """Facts occur in their chunk's text, and sit on the parent chunk where there is one (the
+    engine extracts them from the parent's text and stores the parent's id)."""
     if "graph_triplets" not in d.tables:
         return None
     inside = f"{d.contains('c.text', 'g.subject')} AND {d.contains('c.text', 'g.obj')}"
-    bad = count(
-        conn,
-        f"SELECT count(*) FROM graph_triplets g JOIN chunk_store c ON c.id = g.chunk_id "
-        f"WHERE NOT ({inside})",
-    )
+    counts = {
+        "not_in_text": count(
+            conn,
+            f"SELECT count(*) FROM graph_triplets g JOIN chunk_store c ON c.id = g.chunk_id "
+            f"WHERE NOT ({inside})",
+        )
+    }
+    if "parent_id" in d.chunk_columns:
+        counts["on_a_child_chunk"] = count(
+            conn,
+            "SELECT count(*) FROM graph_triplets g JOIN chunk_store c ON c.id = g.chunk_id "
+            "WHERE c.parent_id IS NOT NULL",
+        )
     total = count(conn, "SELECT count(*) FROM graph_triplets")
     return violations(
         G,
-        "triplets in chunk text",
-        {"not_in_text": bad},
-        f"subject and obj of {total:,} triplets in their chunk",
+        "triplets",
+        counts,
+        f"subject and obj of {total:,} triplets in their chunk, the parent where there is one",
     )
+
+
+def chunk_contexts(conn: Connection, d: Dialect) -> Check | None:
+    """chunk_context is the document's summary: one value for the chunks a document alone uses
+    (a chunk shared with other documents keeps the context of the one that stored it first)."""
+    if "chunk_context" not in d.chunk_columns:
+        return None
+    own = (
+        "SELECT dc.document_id, c.chunk_context FROM document_chunks dc "
+        "JOIN chunk_store c ON c.id = dc.chunk_id WHERE NOT EXISTS (SELECT 1 FROM "
+        "document_chunks o WHERE o.chunk_id = dc.chunk_id AND o.document_id <> dc.document_id)"
+    )
+    counts = {
+        "documents_with_several": count(
+            conn,
+            f"SELECT count(*) FROM (SELECT document_id FROM ({own}) x GROUP BY document_id "
+            "HAVING count(DISTINCT coalesce(chunk_context, '')) > 1) y",
+        ),
+        "missing": count(
+            conn,
+            "SELECT count(*) FROM chunk_store c WHERE c.chunk_context IS NULL AND EXISTS "
+            "(SELECT 1 FROM document_chunks dc WHERE dc.chunk_id = c.id)",
+        ),
+    }
+    return violations(G, "chunk context", counts, "one summary per document, on every chunk")
 
 
 def run(conn: Connection, d: Dialect) -> list[Check]:
@@ -237,5 +280,5 @@ def run(conn: Connection, d: Dialect) -> list[Check]:
         unique_keys(conn),
         documents(conn),
     ]
-    trip = triplets(conn, d)
-    return out + ([trip] if trip is not None else [])
+    optional = (triplets(conn, d), chunk_contexts(conn, d))
+    return out + [check for check in optional if check is not None]

@@ -103,7 +103,8 @@ def load(conn: Connection, config: Config) -> Seeded:
         chunk_context="chunk_context" in feats,
         graph_triplets="graph_triplets" in feats,
     )
-    plan = Plan(cfg, static, features)
+    secret = ledger.key_secret(conn, create=False) if cfg.environment == "staging" else None
+    plan = Plan(cfg, static, features, key_secret=secret)
     done = state.done_shards
     tenants = tuple(u for u in range(cfg.num_users) if u % state.shard_count in done)
     return Seeded(plan, tenants, state.complete, identity)
