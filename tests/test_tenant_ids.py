@@ -17,6 +17,8 @@ from ragseed.export import export_eval
 from .conftest import make_config
 from .dbutil import dump, scalar
 
+pytest_plugins = ["pytester"]
+
 SMALL = dict(num_users=5, docs_per_user=3, sessions_per_user=2, turns_per_session=2)
 KEYED = dict(SMALL, tenant_ids="api-key")
 #: every column that names a user, as the engine filters on it
@@ -125,3 +127,45 @@ def test_staging_keys_are_secret_per_database_and_stable_within_it(
     commands.seed(make_config(other_url, **staged))
     other = {k for (k,) in _rows(other_url, "SELECT api_key FROM users")}
     assert not keys & other, "a key of one staging database must not open another"
+
+
+@pytest.mark.parametrize("tenant_ids", ["uuid", "api-key"])
+def test_factories_under_both_id_modes(db_url: str, tenant_ids: str) -> None:
+    from ragseed import factories as F
+    from ragseed.db import make_engine
+
+    engine = make_engine(db_url)
+    commands.init(make_config(db_url))
+    with engine.connect() as conn, conn.begin(), F.bind(conn):
+        user = F.UserFactory(documents=2, sessions=1, tenant_ids=tenant_ids)
+        F.DocumentFactory(user=user)  # children name the user as it is named
+        F.ChatSessionFactory(user=user, turns=2)
+    engine.dispose()
+    assert (user.id == user.api_key) is (tenant_ids == "api-key")
+    assert len(user.id) <= 36 and len(user.api_key) <= 36
+    for table, column in USER_COLUMNS[:-1]:
+        ids = {r for (r,) in _rows(db_url, f"SELECT DISTINCT {column} FROM {table}")}
+        assert ids == {user.id}, table
+
+
+PLUGIN_SUITE = """
+import pytest
+from sqlalchemy import text
+
+
+@pytest.mark.ragseed(tenant_ids="api-key")
+def test_keyed(ragseed_db, ragseed_tenant, ragseed_api_keys, ragseed_connection):
+    assert ragseed_tenant.id == ragseed_tenant.api_key
+    key = ragseed_api_keys["admin@example.com"]
+    sql = "SELECT count(*) FROM documents WHERE user_id = :k"
+    assert ragseed_connection.execute(text(sql), {"k": key}).scalar_one() > 0
+"""
+
+
+def test_pytest_plugin_under_api_keys(pytester: pytest.Pytester, db_url: str) -> None:
+    pytester.makepyfile(test_keyed=PLUGIN_SUITE)
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
+        f"--ragseed-database-url={db_url}",
+    )  # fmt: skip
+    result.assert_outcomes(passed=1)

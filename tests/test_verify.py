@@ -132,11 +132,27 @@ def _gap_an_ord(url: str, rows: Rows) -> tuple[str, str]:
     return "ord runs 0..n-1", "documents_with_gaps"
 
 
+def _context_per_chunk(url: str, rows: Rows) -> tuple[str, str]:
+    _, _, cid = _body_chunk(rows)
+    execute(url, f"UPDATE chunk_store SET chunk_context = 'part 2 of 7' WHERE id = '{cid}'")
+    return "chunk context", "documents_with_several"
+
+
+def _triplet_on_a_child(url: str, rows: Rows) -> tuple[str, str]:
+    parent_of = {c[0]: c[4] for c in rows["chunk_store"]}
+    parent = next(t[2] for t in rows["graph_triplets"] if t[2] in parent_of.values())
+    child = next(c for c, p in parent_of.items() if p == parent)
+    execute(url, f"UPDATE graph_triplets SET chunk_id = '{child}' WHERE id = "
+                 f"(SELECT min(id) FROM graph_triplets WHERE chunk_id = '{parent}')")  # fmt: skip
+    return "triplets", "on_a_child_chunk"
+
+
 @pytest.mark.parametrize(
     "breakage",
-    [_delete_referenced_chunk, _foreign_source, _corrupt_hash, _gap_an_ord],
-    ids=["orphan", "foreign-source", "bad-hash", "ord-gap"],
-)
+    [_delete_referenced_chunk, _foreign_source, _corrupt_hash, _gap_an_ord, _context_per_chunk,
+     _triplet_on_a_child],
+    ids=["orphan", "foreign-source", "bad-hash", "ord-gap", "chunk-context", "triplet-child"],
+)  # fmt: skip
 def test_breakage_is_caught_by_its_check(db_url: str, breakage: Breakage) -> None:
     cfg = make_config(db_url)
     commands.seed(cfg)

@@ -20,6 +20,7 @@ from ..config import DEFAULT_SEED
 from ..generate.rows import Rows
 from ..plan import Features
 from . import generation as G
+from . import objects as O
 from . import store
 from .keys import next_key
 
@@ -65,6 +66,12 @@ class Call:
         knobs = {k: self.kw.get(k) for k in KNOBS}
         knobs.update({RENAMED.get(k, k): v for k, v in settings.items()})
         return G.make_plan(seed, self.features, static=bool(self.kw.get("static", True)), **knobs)
+
+    def plan_of(self, user: O.User) -> G.FactoryPlan:
+        """The plan of a user's children: its seed, and its id mode (an id that is the API key
+        is the engine's tenant id, and its children must name it so)."""
+        keyed = user.id == user.api_key
+        return self.plan(user.seed, tenant_ids="api-key" if keyed else "uuid")
 
     def parent(self, factory_: type[Factory[P]], kind: str, **kw: Any) -> P:
         """A parent made on the fly, keyed under this call's key and written to the same place."""

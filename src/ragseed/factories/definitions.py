@@ -50,7 +50,7 @@ class DocumentFactory(RagFactory[O.Document]):
     @classmethod
     def _make(cls, call: Call) -> O.Document:
         user: O.User = call.kw["user"] or call.parent(UserFactory, cls._kind)
-        gen = G.document(call.plan(user.seed), user.index, len(user.documents))
+        gen = G.document(call.plan_of(user), user.index, len(user.documents))
         known = user.chunk_ids  # shared boilerplate is stored once per tenant
         fresh = [r for r in gen.rows["chunk_store"] if r[0] not in known]
         rows = {**gen.rows, "chunk_store": fresh}
@@ -73,7 +73,7 @@ class ChatSessionFactory(RagFactory[O.ChatSession]):
     def _make(cls, call: Call) -> O.ChatSession:
         user: O.User = call.kw["user"] or call.parent(UserFactory, cls._kind, documents=1)
         turns = int(call.kw["turns"])
-        plan = call.plan(user.seed)
+        plan = call.plan_of(user)
         rows = G.sessions(plan, user.index, user.layouts, len(user.sessions), max(turns, 1))
         rows["chat_turns"] = rows["chat_turns"][:turns]
         (session,) = O.attach_sessions(user, rows)
@@ -98,7 +98,7 @@ class ChatTurnFactory(RagFactory[O.ChatTurn]):
         user = session.user
         if user is None:
             raise ValueError("ChatTurnFactory needs a chat session made by ragseed.factories")
-        plan = call.plan(user.seed)
+        plan = call.plan_of(user)
         row = G.turn(plan, user.index, user.layouts, session.index, len(session.turns))
         rows = empty_rows()
         rows["chat_turns"] = [row]
@@ -124,7 +124,11 @@ class ChunkFactory(RagFactory[O.Chunk]):
         if user is None or lay is None:
             raise ValueError("ChunkFactory needs a document made by ragseed.factories")
         at = doc.updated_at.strftime("%Y-%m-%d %H:%M:%S")
-        row = G.extra_chunk(call.plan(user.seed), lay, doc.title, user.id, len(doc.chunks), at)
+        # The document's summary, as on its other chunks (None where the column is missing).
+        context = doc.chunks[0].chunk_context if doc.chunks else None
+        row = G.extra_chunk(
+            call.plan_of(user), lay, doc.title, user.id, len(doc.chunks), at, context
+        )
         rows = empty_rows()
         rows["chunk_store"] = [row]
         rows["document_chunks"] = [(doc.id, len(doc.chunks), row[0])]
@@ -164,7 +168,8 @@ class DocumentChunkFactory(RagFactory[O.DocumentChunk]):
 
 
 class TripletFactory(RagFactory[O.Triplet]):
-    """A knowledge-graph fact extracted from one of a document's chunks (default: its first)."""
+    """A knowledge-graph fact extracted from one of a document's chunks (default: its first),
+    stored on the chunk's parent where it has one, as the engine does."""
 
     class Meta:
         model = O.Triplet
@@ -189,7 +194,9 @@ class TripletFactory(RagFactory[O.Triplet]):
             raise ValueError(f"no fact found in the chunks of document {doc.id}")
         chunk, (subject, relation, obj) = fact
         at = doc.updated_at
-        triplet = O.Triplet(doc.user_id, doc.id, chunk.id, subject, relation, obj, at)
+        # The engine stores a fact on the parent (section) chunk, whose text holds the chunk's.
+        source = chunk.parent_id or chunk.id
+        triplet = O.Triplet(doc.user_id, doc.id, source, subject, relation, obj, at)
         doc.triplets.append(triplet)
         rows = empty_rows()
         rows["graph_triplets"] = [O.as_row(triplet, "graph_triplets")]

@@ -127,7 +127,9 @@ def turn(plan: FactoryPlan, u: int, layouts: tuple[DocLayout, ...], s: int, t: i
     return sessions(plan, u, layouts, s, t + 1)["chat_turns"][t]
 
 
-def extra_chunk(plan: Plan, lay: DocLayout, title: str, user_id: str, ord_: int, at: str) -> Row:
+def extra_chunk(
+    plan: Plan, lay: DocLayout, title: str, user_id: str, ord_: int, at: str, context: str | None
+) -> Row:
     """A chunk appended at position ord_ of a document, written by the document text generator.
 
     Its id is the body chunk id of that position, which the document itself never uses (its own
@@ -137,7 +139,7 @@ def extra_chunk(plan: Plan, lay: DocLayout, title: str, user_id: str, ord_: int,
     # Two chunks, keep the second: the first repeats the document's heading.
     text = T.document_chunks(rng, topic, lay.lang, title, 2, plan.config.chunk_tokens)[-1]
     cid = plan.body_chunk_id(lay.u, lay.d, ord_)
-    return (cid, user_id, text_hash(text), text, None, None, at)
+    return (cid, user_id, text_hash(text), text, None, context, at)
 
 
 def triplets(
