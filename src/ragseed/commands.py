@@ -428,8 +428,9 @@ def status(config: Config, limit: int = 10) -> StatusResult:
     from sqlalchemy import inspect
 
     from .schema import TABLES
+    from .verify.seeded import existing_url
 
-    url = database_url(config)
+    url = existing_url(config)  # connecting would create the SQLite file it reports on
     with transaction(url) as conn:
         existing = set(inspect(conn).get_table_names())
         counts = table_counts(conn, [t for t in TABLES if t in existing])
