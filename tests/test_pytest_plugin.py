@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -280,3 +281,14 @@ def test_rows_ragseed_did_not_write_are_left_alone(db_url: str, pytester: pytest
     result.stdout.fnmatch_lines(["*ragseed: * holds rows ragseed did not write (1 users)*"
                                  "--ragseed-database-url*"])  # fmt: skip
     assert scalar(db_url, "SELECT api_key FROM users") == "sk_mine"
+
+
+def test_the_readme_bulk_example_runs_in_a_pytest_run(
+    db_url: str, pytester: pytest.Pytester
+) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    (example,) = [b for b in re.findall(r"```python\n(.*?)```", readme, flags=re.S) if "bulk(" in b]
+    pytester.makepyfile(test_readme_bulk=example)
+    result = pytester.runpytest(*QUIET, f"--ragseed-database-url={db_url}")
+    result.assert_outcomes(passed=1)
+    assert scalar(db_url, "SELECT count(*) FROM users") == 3  # and it was rolled back
