@@ -98,3 +98,21 @@ def test_postgres_via_database_url(tmp_path: Path, pg_url: str) -> None:
               env={"DATABASE_URL": pg_url})  # fmt: skip
     assert res.returncode == 0, res.stderr
     assert not (tmp_path / "ragseed.db").exists()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_status_of_a_missing_database_says_so_and_creates_nothing(
+    tmp_path: Path, kind: str, request: pytest.FixtureRequest
+) -> None:
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path / 'nope.db'}"
+    else:
+        from sqlalchemy.engine import make_url
+
+        server = make_url(request.getfixturevalue("pg_url"))
+        url = server.set(database="ragseed_no_such_db").render_as_string(hide_password=False)
+    res = run("-m", "ragseed", "status", "--database-url", url, cwd=tmp_path)
+    lines = res.stderr.strip().splitlines()
+    assert res.returncode == 1 and len(lines) == 1 and "Traceback" not in res.stderr, res.stderr
+    assert ("does not exist" if kind == "sqlite" else "ragseed_no_such_db") in lines[0]
+    assert not (tmp_path / "nope.db").exists() and res.stdout == ""

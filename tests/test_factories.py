@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from ragseed import commands
 from ragseed import factories as F
 from ragseed.db import make_engine
+from ragseed.errors import ConflictError
 from ragseed.generate.rows import COLUMNS
 
 from .conftest import make_config
@@ -189,3 +190,44 @@ def test_seed_factories_script_adds_users_once(
     assert out.count("(already there)") == 2
     assert scalar(sqlite_url, "SELECT count(*) FROM users") == 3
     assert scalar(sqlite_url, "SELECT count(*) FROM documents") == 3
+
+
+def test_bulk_over_seeded_tenants_says_what_collided(db_url: str) -> None:
+    commands.seed(make_config(db_url, num_users=3, docs_per_user=1))
+    engine = make_engine(db_url)
+    with pytest.raises(ConflictError) as caught, engine.begin() as c:
+        F.bulk(c, users=5, docs_per_user=1)
+    message = str(caught.value)
+    assert "bulk tenant 0's user admin@example.com collides with a user already" in message
+    assert "first=ragseed_db.config.num_users" in message and "\n" not in message
+    # another seed does not help: the static users keep their emails and keys
+    with (
+        pytest.raises(ConflictError, match="tenant 0's user admin@example.com"),
+        engine.begin() as c,
+    ):
+        F.bulk(c, users=5, docs_per_user=1, seed=7)
+    with engine.begin() as c:
+        assert F.bulk(c, users=2, docs_per_user=1, first=3).counts["users"] == 2
+    engine.dispose()
+    assert scalar(db_url, "SELECT count(*) FROM users") == 5
+
+
+def test_bulk_colliding_on_another_table_raises_a_clear_error(db_url: str) -> None:
+    commands.init(make_config(db_url))
+    engine = make_engine(db_url)
+    with engine.connect() as c:  # the id bulk gives tenant 3's first document, then rolled back
+        doc_id = F.bulk(c, users=1, docs_per_user=1, first=3).user(3).documents[0].id
+        c.rollback()
+    with engine.begin() as c:
+        c.exec_driver_sql(
+            "INSERT INTO users (id, email, api_key) VALUES ('other', 'o@x.io', 'sk_o')"
+        )
+        c.exec_driver_sql(
+            "INSERT INTO documents (id, user_id, filename, content_type, file_path, size_bytes) "
+            f"VALUES ('{doc_id}', 'other', 'a.txt', 'text/plain', '/a.txt', 1)"
+        )
+    clear = r"bulk tenants 3\.\.3 collide with rows already in the database \(.*documents.*\): "
+    with pytest.raises(ConflictError, match=clear + "pass first="), engine.begin() as c:
+        F.bulk(c, users=1, docs_per_user=1, first=3)
+    engine.dispose()
+    assert scalar(db_url, "SELECT count(*) FROM documents") == 1

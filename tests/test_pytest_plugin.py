@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
+from ragseed import commands
+from ragseed.config import build_config
 from ragseed.factories.databases import Registry
+from tests.conftest import make_config
+from tests.dbutil import dump, execute, scalar
 
 pytest_plugins = ["pytester"]
 
@@ -199,3 +204,91 @@ def test_factory_data_is_stable_under_xdist_and_any_order(pytester: pytest.Pytes
     assert len(outputs[0]) == 6
     assert all(o == outputs[0] for o in outputs[1:])
     assert len({v for v in outputs[0].values()}) == 6  # and every test got its own data
+
+
+#: db_url comes before pytester in the tests below: an in-process pytester run restores
+#: sys.modules afterwards, which would unload what starting the PostgreSQL server imported.
+SEEDED_ELSEWHERE = """
+import pytest
+from sqlalchemy import text
+
+
+def test_default_config(ragseed_db, ragseed_connection):
+    users = ragseed_connection.execute(text("SELECT count(*) FROM users")).scalar_one()
+    assert users == ragseed_db.config.num_users == 3
+
+
+@pytest.mark.ragseed(users=2, docs=1)
+def test_marker_config(ragseed_db, ragseed_connection):
+    users = ragseed_connection.execute(text("SELECT count(*) FROM users")).scalar_one()
+    assert users == 2
+"""
+
+
+def _development_seed(url: str) -> None:
+    """What `ragseed seed` leaves in a database: the development environment and profile."""
+    config = build_config(
+        {"environment": "development", "database_url": url, "num_users": 4, "docs_per_user": 2},
+        environ={},
+    )
+    commands.seed(config)
+
+
+def _head_environment(url: str) -> str:
+    return str(scalar(url, "SELECT environment FROM ragseed_runs ORDER BY id DESC LIMIT 1"))
+
+
+def test_a_database_the_cli_seeded_is_brought_to_the_test_config(
+    db_url: str, pytester: pytest.Pytester
+) -> None:
+    _development_seed(db_url)
+    assert _head_environment(db_url) == "development"
+    pytester.makepyfile(test_elsewhere=SEEDED_ELSEWHERE)
+    result = pytester.runpytest(*QUIET, f"--ragseed-database-url={db_url}")
+    result.assert_outcomes(passed=2)
+    assert _head_environment(db_url) == "testing"
+    assert scalar(db_url, "SELECT count(*) FROM users") == 3
+    # and the next run reuses it
+    pytester.makepyfile(test_reuse="def test_reused(ragseed_db):\n    assert ragseed_db.reused\n")
+    pytester.runpytest(*QUIET, f"--ragseed-database-url={db_url}", "test_reuse.py").assert_outcomes(
+        passed=1
+    )
+
+
+def test_a_production_database_is_never_written(db_url: str, pytester: pytest.Pytester) -> None:
+    _development_seed(db_url)
+    commands.stamp(make_config(db_url), "production")
+    before = dump(db_url)
+    pytester.makepyfile(test_elsewhere=SEEDED_ELSEWHERE)
+    result = pytester.runpytest(*QUIET, f"--ragseed-database-url={db_url}")
+    result.assert_outcomes(errors=2)  # the marker's config too, in its own file or schema
+    result.stdout.fnmatch_lines(
+        ["*ragseed: * is stamped production*point --ragseed-database-url (or "
+         "$RAGSEED_DATABASE_URL) at a test database*"]
+    )  # fmt: skip
+    assert dump(db_url) == before
+    if db_url.startswith("postgres"):  # not even a schema for the marker's config
+        schemas = "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'ragseed%'"
+        assert scalar(db_url, schemas) == 0
+
+
+def test_rows_ragseed_did_not_write_are_left_alone(db_url: str, pytester: pytest.Pytester) -> None:
+    commands.init(make_config(db_url))
+    execute(db_url, "INSERT INTO users (id, email, api_key) VALUES ('u1', 'me@x.io', 'sk_mine')")
+    pytester.makepyfile(test_x="def test_x(ragseed_db):\n    pass\n")
+    result = pytester.runpytest(*QUIET, f"--ragseed-database-url={db_url}")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*ragseed: * holds rows ragseed did not write (1 users)*"
+                                 "--ragseed-database-url*"])  # fmt: skip
+    assert scalar(db_url, "SELECT api_key FROM users") == "sk_mine"
+
+
+def test_the_readme_bulk_example_runs_in_a_pytest_run(
+    db_url: str, pytester: pytest.Pytester
+) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    (example,) = [b for b in re.findall(r"```python\n(.*?)```", readme, flags=re.S) if "bulk(" in b]
+    pytester.makepyfile(test_readme_bulk=example)
+    result = pytester.runpytest(*QUIET, f"--ragseed-database-url={db_url}")
+    result.assert_outcomes(passed=1)
+    assert scalar(db_url, "SELECT count(*) FROM users") == 3  # and it was rolled back

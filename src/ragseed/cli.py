@@ -296,11 +296,26 @@ def reset(
     env: Env = None,
     database_url: DbUrl = None,
     config: ConfigFile = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
 ) -> None:
     """Empty every RAG table (TRUNCATE ... CASCADE on PostgreSQL), in one transaction."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from . import commands
 
-    result = commands.reset(_build({"environment": env, "database_url": database_url}, config))
+    cfg = _build({"environment": env, "database_url": database_url}, config)
+    if quiet:
+        commands.reset(cfg)
+        return
+    columns = (TextColumn("emptying tables"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[rows]:,} rows"), TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=_console(stderr=True), transient=True) as bar:
+        task = bar.add_task("reset", total=None, rows=0)
+
+        def update(done: int, total: int, rows: int) -> None:
+            bar.update(task, completed=done, total=total, rows=rows)
+
+        result = commands.reset(cfg, progress=update)
     total = sum(result.deleted.values())
     _console().print(
         f"{result.database}: deleted {total:,} rows from {len(result.deleted)} tables."

@@ -96,6 +96,13 @@ def _before_begin(dialect: str, raw: Any) -> None:
     loader_class(dialect).before_begin(raw)
 
 
+def _before_reset(dialect: str, raw: Any) -> None:
+    """The same for a transaction that starts by emptying the tables."""
+    from .load import loader_class
+
+    loader_class(dialect).before_begin(raw, emptying=True)
+
+
 def _has_rows(conn: Connection, tables: list[str]) -> bool:
     from sqlalchemy import text
 
@@ -142,7 +149,7 @@ def seed(
     if shard.count > 1:
         init(config, graph=graph)  # DDL once, outside the shards' concurrent transactions
     # Unsharded seeds let the loader relax per-row checks into empty tables (SQLite).
-    before = None if shard.count > 1 else _before_begin
+    before = None if shard.count > 1 else _before_reset if config.reset else _before_begin
     with transaction(url, before_begin=before) as conn:
         lock(conn, shard)
         _recover(conn)
@@ -358,13 +365,14 @@ class ResetResult:
     deleted: dict[str, int]
 
 
-def reset(config: Config) -> ResetResult:
-    """Empty every RAG table (TRUNCATE ... CASCADE on PostgreSQL) and record it in the ledger."""
+def reset(config: Config, *, progress: Progress | None = None) -> ResetResult:
+    """Empty every RAG table (TRUNCATE ... CASCADE on PostgreSQL) and record it in the ledger,
+    in one transaction. progress(tables emptied, tables in all, rows deleted so far)."""
     from .load import loader_class
     from .target import inspect_target
 
     url = database_url(config)
-    with transaction(url) as conn:
+    with transaction(url, before_begin=_before_reset) as conn:
         lock(conn)
         _recover(conn)
         target = inspect_target(conn, create=False)
@@ -374,7 +382,16 @@ def reset(config: Config) -> ResetResult:
             )
         tables = list(target.columns)
         before = table_counts(conn, tables)
-        loader_class(target.dialect)(conn, target).reset()
+        emptied: list[str] = []
+
+        def table_done(table: str) -> None:
+            if progress is not None and table in before:
+                emptied.append(table)
+                progress(len(emptied), len(before), sum(before[t] for t in emptied))
+
+        if progress is not None:
+            progress(0, len(before), 0)
+        loader_class(target.dialect)(conn, target).reset(table_done)
         ledger.ensure(conn)
         ledger.record(
             conn, run_id=str(uuid.uuid4()), kind="reset", status="complete",
@@ -418,8 +435,9 @@ def status(config: Config, limit: int = 10) -> StatusResult:
     from sqlalchemy import inspect
 
     from .schema import TABLES
+    from .verify.seeded import existing_url
 
-    url = database_url(config)
+    url = existing_url(config)  # connecting would create the SQLite file it reports on
     with transaction(url) as conn:
         existing = set(inspect(conn).get_table_names())
         counts = table_counts(conn, [t for t in TABLES if t in existing])

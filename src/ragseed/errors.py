@@ -23,3 +23,7 @@ class SchemaError(RagseedError):
 
 class LedgerError(RagseedError):
     """The database was seeded with something this run cannot reconcile with."""
+
+
+class ConflictError(DatabaseError):
+    """The rows to write collide with rows already in the database."""

@@ -6,8 +6,10 @@
     def test_many(ragseed_db): ...
 
 The database is --ragseed-database-url, else RAGSEED_DATABASE_URL, else a SQLite file in pytest's
-temporary directory. Each distinct config is seeded once per session; every test runs in a
-transaction that is rolled back. Nothing heavy is imported until a ragseed fixture is used.
+temporary directory. Each distinct config is seeded once per session (a database ragseed seeded
+with another config or environment is brought to it; one stamped production or holding rows
+ragseed did not write is never written); every test runs in a transaction that is rolled back.
+Nothing heavy is imported until a ragseed fixture is used.
 """
 
 from __future__ import annotations

@@ -14,14 +14,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 
 from .. import commands, ledger, urls
 from ..config import Config, build_config
 from ..db import make_engine, transaction
-from ..errors import ConfigError, LedgerError, RagseedError
+from ..errors import ConfigError, LedgerError, RagseedError, SafetyError
 from ..generate.tenant import user_row
 from ..plan import Features, Plan
+from ..schema import CORE_TABLES
 from ..stream import clock_for
 from ..target import inspect_target
 from .generation import user_object
@@ -94,6 +95,7 @@ class Registry:
         self.worker = worker
         self._dbs: dict[str, SeededDatabase] = {}
         self._failed: dict[str, RagseedError] = {}
+        self._base_checked = False
         self.default_tag = self.tag(self.config({}))
 
     def config(self, settings: Mapping[str, Any]) -> Config:
@@ -113,11 +115,25 @@ class Registry:
             raise self._failed[tag]
         if tag not in self._dbs:
             try:
+                self._check_base()
                 self._dbs[tag] = self._seed(config, self.url_for(tag))
             except RagseedError as exc:
                 self._failed[tag] = exc
                 raise
         return self._dbs[tag]
+
+    def _check_base(self) -> None:
+        """Other configs and xdist workers get their own files or schemas, with ledgers of their
+        own: the stamp of the database the user gave rules them all."""
+        if self._base_checked:
+            return
+        parsed = urls.parse(self.base_url)
+        db = parsed.database or ""
+        if parsed.get_backend_name() != "sqlite" or Path(db).expanduser().is_file():
+            with transaction(self.base_url) as conn:
+                if ledger.state(conn).production:
+                    raise _production(self.base_url)
+        self._base_checked = True
 
     def url_for(self, tag: str) -> str:
         parts = [p for p in (None if tag == self.default_tag else tag, self.worker) if p]
@@ -138,15 +154,28 @@ class Registry:
 
     @staticmethod
     def _seed(config: Config, url: str) -> SeededDatabase:
+        """Bring the database to `config`: reuse, top up, or reset and seed again.
+
+        A database ragseed seeded with another config or in another environment (`ragseed
+        seed` in development, say) is reset and seeded for the tests: it was given to us as the
+        test database. One stamped production, or holding rows ragseed did not write, is left
+        alone."""
         config = config.model_copy(update={"database_url": url})
         try:
             result = commands.seed(config)
-        except LedgerError:
+        except (LedgerError, SafetyError):
             with transaction(url) as conn:
-                ours = bool(ledger.history(conn, limit=1))
-            if not ours:
-                raise
-            # Seeded by ragseed with another config earlier: it is a test database, replace it.
+                state = ledger.state(conn)
+                existing = set(inspect(conn).get_table_names())
+                rows = commands.table_counts(conn, [t for t in CORE_TABLES if t in existing])
+            if state.production:
+                raise _production(url) from None
+            if state.head is None:
+                raise LedgerError(
+                    f"{urls.redact(url)} holds rows ragseed did not write ({_summary(rows)}), so "
+                    "the ragseed fixtures leave it alone: point --ragseed-database-url (or "
+                    "$RAGSEED_DATABASE_URL) at an empty database or one ragseed seeded"
+                ) from None
             result = commands.seed(config.model_copy(update={"reset": True}))
         with transaction(url) as conn:
             features = inspect_target(conn, create=False).features
@@ -155,3 +184,15 @@ class Registry:
     def close(self) -> None:
         for db in self._dbs.values():
             db.dispose()
+
+
+def _production(url: str) -> SafetyError:
+    return SafetyError(
+        f"{urls.redact(url)} is stamped production in its ragseed ledger, and the ragseed "
+        "fixtures never write to it: point --ragseed-database-url (or $RAGSEED_DATABASE_URL) "
+        "at a test database"
+    )
+
+
+def _summary(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{n:,} {t}" for t, n in counts.items() if n) or "no rows"

@@ -7,6 +7,7 @@ transaction. Loaders never commit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 
 #: table -> encoded rows (COPY bytes for PostgreSQL, parameter tuples for SQLite), in FK order
 Encoded = list[tuple[str, Any, int]]
+#: Called by reset() with each table's name once the table is empty.
+TableDone = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,7 @@ class Loader:
     def write_table(self, table: str, payload: Any) -> None:
         raise NotImplementedError
 
-    def reset(self) -> None:
+    def reset(self, table_done: TableDone | None = None) -> None:
         """Empty every RAG table that exists."""
         raise NotImplementedError
 
@@ -101,8 +104,9 @@ class Loader:
             cur.close()
 
     @classmethod
-    def before_begin(cls, raw: Any) -> None:
-        """Called on the DBAPI connection of a seed before its transaction begins."""
+    def before_begin(cls, raw: Any, *, emptying: bool = False) -> None:
+        """Called on the DBAPI connection of a seed or reset before its transaction begins;
+        emptying: the transaction will start by emptying the tables (reset)."""
 
     def exclusive(self) -> bool:
         """Whether this transaction keeps every other session from writing to the tables."""

@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from ..generate.rows import TIMESTAMP_COLUMNS, Row
-from .base import Encoder, Loader
+from .base import Encoder, Loader, TableDone
 from .copyfmt import encode_rows, row_formatter
 
 MAINTENANCE_WORK_MEM = "1GB"
@@ -110,9 +110,12 @@ class PostgresLoader(Loader):
     def exclusive(self) -> bool:
         return self.freeze  # TRUNCATE took ACCESS EXCLUSIVE locks, held until commit
 
-    def reset(self) -> None:
+    def reset(self, table_done: TableDone | None = None) -> None:
         self._execute(f"TRUNCATE {', '.join(self.tables())} CASCADE")
         self.freeze = True
+        for table in self.tables():  # one statement emptied them all
+            if table_done is not None:
+                table_done(table)
 
     def _external_references(self) -> bool:
         rows = self._execute(

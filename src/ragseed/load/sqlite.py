@@ -10,7 +10,7 @@ from typing import Any
 from ..errors import DatabaseError
 from ..generate.rows import Row, Rows
 from ..schema import TABLES
-from .base import Encoded, Encoder, Loader
+from .base import Encoded, Encoder, Loader, TableDone
 
 #: Page cache while loading, in KiB (negative: a size, not a page count).
 LOAD_CACHE_KIB = -65536
@@ -89,20 +89,20 @@ class SqliteLoader(Loader):
         self.unchecked: list[str] | None = None  # tables finish() must check; None: all
 
     @classmethod
-    def before_begin(cls, raw: Any) -> None:
+    def before_begin(cls, raw: Any, *, emptying: bool = False) -> None:
         """SQLite checks each foreign key per inserted row, a third of the cost of loading, and
         the check can only be turned off outside a transaction. So it is off when every RAG table
         is empty or missing now: rows into empty tables are then checked per block (see
-        prepare_bulk), and anything else is checked in full by finish()."""
-        marks = ",".join("?" * len(TABLES))
-        existing = [
-            name
-            for (name,) in raw.execute(
-                f"SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ({marks})",
-                TABLES,
-            )
-        ]
-        if not any(raw.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone() for t in existing):
+        prepare_bulk), and anything else is checked in full by finish().
+
+        emptying: the transaction starts with a reset. Its DELETEs do per-row foreign key work
+        (chunk_store.parent_id's ON DELETE SET NULL has no index: a scan per deleted row), so
+        the check is off then too, unless a table outside the RAG set references ours: its
+        rows still need their ON DELETE actions, and reset() takes the enforced path."""
+        existing = _existing(raw, TABLES)
+        emptied = emptying and not _referrers(raw, existing).difference(TABLES)
+        empty = not any(raw.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone() for t in existing)
+        if emptied or empty:
             raw.execute("PRAGMA foreign_keys = OFF")
 
     def encoder(self) -> SqliteEncoder:
@@ -116,10 +116,47 @@ class SqliteLoader(Loader):
     def exclusive(self) -> bool:
         return True  # the seed's transaction is BEGIN IMMEDIATE: SQLite's single writer
 
-    def reset(self) -> None:
+    def reset(self, table_done: TableDone | None = None) -> None:
         # Children first: chat_turns has no FK to users, so deleting users would not reach it.
-        for table in reversed(self.tables()):
+        tables = list(reversed(self.tables()))
+        temporary: list[str] = []
+        if self.keys_enforced:
+            temporary = self._index_self_references(tables)
+        else:
+            # Without enforcement nothing cascades: empty what a cascade would have reached too
+            # (graph_triplets left out of this run by --no-graph), children first.
+            extra = _referrers(self.raw, tables).difference(tables)
+            if extra.difference(TABLES):  # created since before_begin looked
+                raise DatabaseError(
+                    f"table {sorted(extra.difference(TABLES))[0]} started referencing the RAG "
+                    "tables during the reset; nothing was changed: run the reset again"
+                )
+            tables = [t for t in reversed(TABLES) if t in extra] + tables
+        for table in tables:
+            # Unenforced and without triggers, this is SQLite's truncate: pages freed at once.
             self.raw.execute(f"DELETE FROM {table}")
+            if table_done is not None:
+                table_done(table)
+        for name in temporary:
+            self.raw.execute(f'DROP INDEX "{name}"')
+
+    def _index_self_references(self, tables: list[str]) -> list[str]:
+        """Enforced deletes run a table's ON DELETE actions per row; where a table refers to
+        itself (chunk_store.parent_id) through a column with no index, each is a full scan.
+        An index for the length of the transaction makes them lookups."""
+        created = []
+        for table in tables:
+            for _id, _seq, parent, col, *_ in self.raw.execute(
+                f"PRAGMA foreign_key_list({table})"
+            ).fetchall():
+                if parent.lower() != table.lower() or col is None:
+                    continue
+                if _leading_columns(self.raw, table) & {col.lower()}:
+                    continue
+                name = f"ragseed_reset_{table}_{col}"
+                self.raw.execute(f'CREATE INDEX "{name}" ON {table} ("{col}")')
+                created.append(name)
+        return created
 
     def prepare_bulk(self) -> None:
         """Into empty tables: drop the secondary indexes and build each in one sorted pass after
@@ -192,3 +229,32 @@ class SqliteLoader(Loader):
                     f"a row of {child} (rowid {rowid}) refers to a missing row of {parent}; "
                     f"nothing was written"
                 )
+
+
+def _existing(raw: Any, names: tuple[str, ...]) -> list[str]:
+    marks = ",".join("?" * len(names))
+    sql = f"SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ({marks})"
+    return [name for (name,) in raw.execute(sql, names)]
+
+
+def _referrers(raw: Any, tables: list[str]) -> set[str]:
+    """The other tables with a foreign key to any of `tables`."""
+    wanted = {t.lower() for t in tables}
+    out = set()
+    for (name,) in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+        if name.lower() in wanted:
+            continue
+        fks = raw.execute(f'PRAGMA foreign_key_list("{name}")').fetchall()
+        if any(fk[2].lower() in wanted for fk in fks):
+            out.add(name)
+    return out
+
+
+def _leading_columns(raw: Any, table: str) -> set[str]:
+    """Columns that lead an index of the table (usable to look a value up)."""
+    out = set()
+    for _seq, index, *_ in raw.execute(f"PRAGMA index_list({table})").fetchall():
+        first = raw.execute(f'PRAGMA index_info("{index}")').fetchone()
+        if first is not None and first[2] is not None:
+            out.add(str(first[2]).lower())
+    return out
