@@ -3,7 +3,7 @@
     PYTHONPATH=src python bench/bench_text.py [--rounds 5] [--chunks 20000]
 
 One "chunk" is one paragraph: Faker ``paragraph(nb_sentences=5)``, Mimesis
-``Text.text(quantity=5)``, or one chunk of ``ragseed.generate.text.document_chunks`` with
+``Text.text(quantity=5)``, or one chunk of ``ragseed.generate.compose.document_pieces`` with
 chunk_tokens=96 (documents of 1-12 chunks, a title each, topics in rotation, as the seeder does).
 The engines run in turns within every round, so load from other processes hits them alike; the
 table shows the median of the rounds, by wall clock and by CPU time of this process.
@@ -18,7 +18,8 @@ import statistics
 import time
 from collections.abc import Callable
 
-from ragseed.generate import text as T
+from ragseed.generate import compose
+from ragseed.generate.language import TOPICS
 
 Engine = Callable[[int], int]  # produce about n chunks, return how many were made
 
@@ -55,14 +56,14 @@ def mimesis_engine() -> Engine | None:
 def ragseed_engine(lang: str) -> Engine:
     rng = random.Random(0)
     sizes = random.Random(1)  # document sizes, independent of the text stream
-    T.document_chunks(rng, T.TOPICS[0], lang, "warm up", 1)  # build the language tables
+    compose.document_pieces(rng, TOPICS[0], lang, "warm up", 1)  # build the language tables
 
     def run(n: int) -> int:
         made = 0
         while made < n:
-            topic = T.TOPICS[made % len(T.TOPICS)]
-            title = T.document_title(rng, topic, lang)
-            made += len(T.document_chunks(rng, topic, lang, title, sizes.randint(1, 12), 96))
+            topic = TOPICS[made % len(TOPICS)]
+            title = compose.document_title(rng, topic, lang)
+            made += len(compose.document_pieces(rng, topic, lang, title, sizes.randint(1, 12), 96))
         return made
 
     return run

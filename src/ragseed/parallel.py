@@ -91,11 +91,11 @@ def _warm_up(languages: list[str]) -> None:
     """Runs in each worker process while the calling process prepares the database: the
     imports and the text tables a loader needs, so that its first block is not late."""
     from . import pipeline  # noqa: F401
-    from .generate import text
+    from .generate.language import language
     from .load import postgres  # noqa: F401
 
     for lang in languages:
-        text._lang(lang)
+        language(lang)
 
 
 #: What PostgreSQL says when deferred DDL had already been applied (a key attached USING INDEX

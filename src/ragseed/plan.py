@@ -233,7 +233,7 @@ class Plan:
 
 def split_static(content: str, chunk_tokens: int) -> list[str]:
     """Split a static document at paragraph boundaries into chunks of about chunk_tokens."""
-    from .generate.text import estimate_tokens
+    from .generate.tokens import estimate_tokens
 
     chunks: list[str] = []
     current: list[str] = []

@@ -1,4 +1,4 @@
-"""Factory rows from the seed's own generators (Plan, tenant_rows, the text module), no database.
+"""Factory rows from the seed's own generators (Plan, tenant_rows, text generation), no database.
 
 A factory user is tenant u of a one-off Plan: an int key is u itself, so `key=3` gives exactly
 tenant 3 of `ragseed seed` with the same settings; a str key maps to an index above any seedable
@@ -14,9 +14,11 @@ from typing import Any
 
 from .. import rng as R
 from ..config import Config
-from ..generate import text as T
+from ..generate import compose
+from ..generate.language import TOPICS
 from ..generate.rows import Row, Rows, empty_rows
 from ..generate.tenant import tenant_rows
+from ..generate.triplets import triplets_for
 from ..plan import DocLayout, Features, Plan, text_hash
 from ..static import NO_STATIC, StaticData, load_static
 from ..stream import clock_for
@@ -83,9 +85,9 @@ class Generated:
 def title_of(plan: Plan, lay: DocLayout) -> str:
     if lay.static is not None:
         return lay.static.title
-    topic = lay.topic if lay.topic in T.TOPICS else T.TOPICS[0]
+    topic = lay.topic if lay.topic in TOPICS else TOPICS[0]
     # The title is the first draw of the document's text stream, as in tenant.document_pieces.
-    return T.document_title(R.stream(plan.seed, "text", lay.u, lay.d), topic, lay.lang)
+    return compose.document_title(R.stream(plan.seed, "text", lay.u, lay.d), topic, lay.lang)
 
 
 def _generated(plan: Plan, u: int, rows: Rows) -> Generated:
@@ -134,10 +136,11 @@ def extra_chunk(
 
     Its id is the body chunk id of that position, which the document itself never uses (its own
     chunks end before ord_)."""
-    topic = lay.topic if lay.topic in T.TOPICS else T.TOPICS[0]
+    topic = lay.topic if lay.topic in TOPICS else TOPICS[0]
     rng = R.stream(plan.seed, "factory.chunk", lay.u, lay.d, ord_)
     # Two chunks, keep the second: the first repeats the document's heading.
-    text = T.document_chunks(rng, topic, lay.lang, title, 2, plan.config.chunk_tokens)[-1]
+    pieces = compose.document_pieces(rng, topic, lay.lang, title, 2, plan.config.chunk_tokens)
+    text = pieces[-1].text
     cid = plan.body_chunk_id(lay.u, lay.d, ord_)
     return (cid, user_id, text_hash(text), text, None, context, at)
 
@@ -147,7 +150,7 @@ def triplets(
 ) -> list[tuple[Chunk, tuple[str, str, str]]]:
     """Facts of one chunk from the seed's triplet extractor; at = (tenant, document, position)."""
     rng = R.stream(seed, "factory.triplet", *at, chunk.id)
-    return [(chunk, f) for f in T.triplets_for(rng, chunk.text, lang, 1)]
+    return [(chunk, f) for f in triplets_for(rng, compose.text_piece(chunk.text), lang, 1)]
 
 
 def user_object(plan: Plan, u: int) -> User:

@@ -23,7 +23,7 @@ from ..plan import (
     extractable,
     split_static,
 )
-from .text import TOPICS
+from .language import TOPICS
 
 
 def doc_layout(plan: Plan, u: int, d: int, user_created: int) -> DocLayout:

@@ -21,9 +21,13 @@ from ..plan import (
     text_hash,
     unsupported_error,
 )
-from . import text as T
+from . import compose
+from .language import TOPICS
 from .names import DOMAINS, FIRST, LAST
+from .questions import answer_for, question_for
 from .rows import Clock, Row, Rows, empty_rows
+from .tokens import estimate_tokens
+from .triplets import triplets_for
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
 SYSTEM_PROMPT_TOKENS = 142  # the engine's fixed RAG prompt around question and context
@@ -46,7 +50,7 @@ class _Chunk:
 
     __slots__ = ("id", "lang", "piece")
 
-    def __init__(self, id: str, piece: T.Piece, lang: str) -> None:
+    def __init__(self, id: str, piece: compose.Piece, lang: str) -> None:
         self.id, self.piece, self.lang = id, piece, lang
 
 
@@ -94,19 +98,19 @@ def _slug(title: str) -> str:
     return _NOT_ALNUM.sub("-", title.lower()).strip("-")[:80] or "document"
 
 
-def document_pieces(plan: Plan, lay: DocLayout) -> tuple[str, list[T.Piece]]:
+def document_pieces(plan: Plan, lay: DocLayout) -> tuple[str, list[compose.Piece]]:
     """(title, body chunks) of a document: deterministic from its (seed, tenant, index). Static
     chunks carry no composition (no templates)."""
     from ..plan import split_static
 
     if lay.static is not None:
         texts = split_static(lay.static.content, plan.config.chunk_tokens)
-        return lay.static.title, [T.Piece(t, T.estimate_tokens(t), (), ()) for t in texts]
+        return lay.static.title, [compose.text_piece(t) for t in texts]
     rng = _text_stream(plan, lay)
-    title = T.document_title(rng, lay.topic, lay.lang)
+    title = compose.document_title(rng, lay.topic, lay.lang)
     if lay.n_body <= 0:
         return title, []
-    return title, T.document_pieces(
+    return title, compose.document_pieces(
         rng, lay.topic, lay.lang, title, lay.n_body, plan.config.chunk_tokens
     )
 
@@ -120,7 +124,7 @@ def _text_stream(plan: Plan, lay: DocLayout) -> random.Random:
 @lru_cache(maxsize=1024)
 def boilerplate(seed: int, lang: str, b: int) -> str:
     # Keyed without the tenant: the same notice recurs in every tenant (look-alike content).
-    return T.boilerplate_text(R.stream(seed, "boilerplate", lang, b), lang)
+    return compose.boilerplate_text(R.stream(seed, "boilerplate", lang, b), lang)
 
 
 def tenant_rows(plan: Plan, u: int, clock: Clock) -> Rows:
@@ -145,11 +149,11 @@ def tenant_rows(plan: Plan, u: int, clock: Clock) -> Rows:
 
     previous: tuple[str, str] = ("", "")  # filename and content type of the previous upload
     for lay in plan.layouts(u, created):
-        pieces: list[T.Piece] = []
+        pieces: list[compose.Piece] = []
         if lay.indexed:
             title, pieces = document_pieces(plan, lay)
         else:
-            title = T.document_title(_text_stream(plan, lay), _topic(lay), lay.lang)
+            title = compose.document_title(_text_stream(plan, lay), _topic(lay), lay.lang)
         bodies = [p.text for p in pieces]
         doc_row = _document_row(plan, lay, user_id, title, clock, previous)
         previous = (str(doc_row[2]), str(doc_row[3]))
@@ -178,7 +182,7 @@ def tenant_rows(plan: Plan, u: int, clock: Clock) -> Rows:
                 # The engine extracts facts from the parent (section) chunk's text, which holds
                 # this chunk's, and stores the parent's id; a chunk without a parent is its own.
                 source = cid if pid is None else pid
-                for s, rel, o in T.piece_triplets(trng, piece, lay.lang, 2):
+                for s, rel, o in triplets_for(trng, piece, lay.lang, 2):
                     rows["graph_triplets"].append((user_id, lay.id, source, s, rel, o, chunk_ts))
         for j, b in enumerate(lay.boilerplate):
             # Boilerplate recurs across documents: stored once (with the context of the document
@@ -193,7 +197,7 @@ def tenant_rows(plan: Plan, u: int, clock: Clock) -> Rows:
 
 
 def _topic(lay: DocLayout) -> str:
-    return lay.topic if lay.topic in T.TOPICS else T.TOPICS[0]
+    return lay.topic if lay.topic in TOPICS else TOPICS[0]
 
 
 def _outline(bodies: list[str]) -> list[int]:
@@ -225,10 +229,10 @@ def _parents(
     return out
 
 
-def document_context(lay: DocLayout, title: str, pieces: list[T.Piece]) -> str:
+def document_context(lay: DocLayout, title: str, pieces: list[compose.Piece]) -> str:
     """chunk_context as the engine writes it: a summary of the whole document, the same for
     every chunk of it (contextual retrieval)."""
-    return T.document_summary(title, lay.topic, lay.lang, pieces)
+    return compose.document_summary(title, lay.topic, lay.lang, pieces)
 
 
 def _chats(
@@ -261,7 +265,7 @@ def _chats(
             rows["chat_turns"].append((
                 turn_id(t), sid, user_id, q, a, sources,
                 cfg.retrieval_k, embed, search, llm,
-                SYSTEM_PROMPT_TOKENS + T.estimate_tokens(q) + tokens, completion, clock(at),
+                SYSTEM_PROMPT_TOKENS + estimate_tokens(q) + tokens, completion, clock(at),
             ))  # fmt: skip
         rows["chat_sessions"].append((sid, user_id, title, clock(session_at)))
 
@@ -305,17 +309,17 @@ def _turn(
     pick = pick_turn(rng, keyword_share, [len(c) for c in docs])
     if pick.doc < 0:
         lang = "en"
-        topic = T.TOPICS[R.below(rng, len(T.TOPICS))]
-        q = T.document_title(rng, topic, lang)
+        topic = TOPICS[R.below(rng, len(TOPICS))]
+        q = compose.document_title(rng, topic, lang)
         q = q.lower() if pick.form == "keyword" else q + "?"
         a = NO_CONTEXT_ANSWER[lang]
-        return q, a, T.estimate_tokens(a), [], 0
+        return q, a, estimate_tokens(a), [], 0
     chunks = docs[pick.doc]
     relevant = chunks[pick.ord : pick.ord + pick.n_relevant]
     lang = relevant[0].lang
     pieces = [c.piece for c in relevant]
-    q = T.piece_question(rng, pieces, lang, pick.form)
-    a, completion = T.piece_answer_sized(rng, q, pieces, lang)
+    q = question_for(rng, pieces, lang, pick.form)
+    a, completion = answer_for(rng, q, pieces, lang)
     chosen = {c.id for c in relevant}
     distractors: list[_Chunk] = []
     # Near misses first (same document), then anything else the tenant owns.

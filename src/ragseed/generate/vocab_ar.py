@@ -1,4 +1,4 @@
-"""Arabic (Modern Standard Arabic) vocabulary and templates for :mod:`ragseed.generate.text`.
+"""Arabic (Modern Standard Arabic) vocabulary and templates for :mod:`ragseed.generate.language`.
 
 Plain data only; same layout as :mod:`ragseed.generate.vocab_en`. Arabic-specific conventions:
 

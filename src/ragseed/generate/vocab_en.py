@@ -1,4 +1,4 @@
-"""English vocabulary and templates for :mod:`ragseed.generate.text`.
+"""English vocabulary and templates for :mod:`ragseed.generate.language`.
 
 Plain data only, so importing is cheap. Conventions the generator relies on:
 

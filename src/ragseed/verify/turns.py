@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from ..generate import text as T
+from ..generate.questions import keywords_of
 from ..generate.tenant import SYSTEM_PROMPT_TOKENS
+from ..generate.tokens import estimate_tokens
 from .report import Check, check, violations
 from .seeded import Seeded, TurnTruth, batched, truths
 from .sql import Dialect, decode_sources
@@ -82,17 +83,17 @@ def _turn(
         if relevant != expected:
             tally.not_as_planned += 1
     if row.completion_tokens is not None and row.prompt_tokens is not None:
-        context = sum(T.estimate_tokens(texts.get(s, "")) for s in sources)
-        prompt = SYSTEM_PROMPT_TOKENS + T.estimate_tokens(row.question) + context
-        if (row.completion_tokens, row.prompt_tokens) != (T.estimate_tokens(row.answer), prompt):
+        context = sum(estimate_tokens(texts.get(s, "")) for s in sources)
+        prompt = SYSTEM_PROMPT_TOKENS + estimate_tokens(row.question) + context
+        if (row.completion_tokens, row.prompt_tokens) != (estimate_tokens(row.answer), prompt):
             tally.token_misses += 1
     if not relevant:
         return
     tally.questions += 1
     have: set[str] = set()
     for s in relevant:
-        have.update(T.keywords_of(texts.get(s, ""), tr.lang))
-    absent = [w for w in T.keywords_of(row.question, tr.lang) if w not in have]
+        have.update(keywords_of(texts.get(s, ""), tr.lang))
+    absent = [w for w in keywords_of(row.question, tr.lang) if w not in have]
     if absent:
         tally.word_misses += 1
         if len(tally.word_examples) < EXAMPLES:
