@@ -43,7 +43,7 @@ def test_production_is_refused_before_connecting(tmp_path: Path) -> None:
 
 def test_bad_flag_and_bad_value(tmp_path: Path) -> None:
     res = run("-m", "ragseed", "seed", "--num-users", "0", cwd=tmp_path)
-    assert res.returncode == 1 and "num_users" in res.stderr and "Traceback" not in res.stderr
+    assert res.returncode == 1 and "--num-users" in res.stderr and "Traceback" not in res.stderr
     res = run("-m", "ragseed", "seed", "--bogus", cwd=tmp_path)
     assert res.returncode == 2 and "--bogus" in res.stderr
     assert not (tmp_path / "ragseed.db").exists()

@@ -125,7 +125,8 @@ def seed(
     shard: Annotated[
         str | None,
         typer.Option(
-            help="Seed only part K of N (0-based), partitioned by tenant, e.g. 0/4.",
+            help="Seed only part K of N (0-based), partitioned by tenant, e.g. 0/4; auto/N takes "
+            "K from JOB_COMPLETION_INDEX, as in a Kubernetes Indexed Job (env: RAGSEED_SHARD).",
             show_default=False,
         ),
     ] = None,
@@ -158,7 +159,10 @@ def seed(
         reset=reset or None, use_static=False if no_static else None, tenant_ids=tenant_ids,
     )  # fmt: skip
     cfg = _build(flags, config)
-    part = _parse_shard(shard)
+    part = commands.parse_shard(shard)
+    if part != commands.FULL and (workers is not None or parallel is not None):
+        raise ConfigError("--shard (or RAGSEED_SHARD) cannot be combined with --workers or "
+                          "--parallel")  # fmt: skip
     out = _console()
     if parallel is not None:
         from .parallel import seed_parallel
@@ -171,8 +175,8 @@ def seed(
             out.print(_counts_table(SimpleNamespace(totals=outcome["counts"]), totals=True))
         return
     if workers is not None:
-        if workers < 1 or shard:
-            raise ConfigError("--workers takes a number >= 1 and cannot be combined with --shard")
+        if workers < 1:
+            raise ConfigError(f"--workers: must be at least 1 (got {workers})")
         results = commands.seed_workers(cfg, workers, graph=graph)
         if not quiet:
             for k, r in enumerate(results):
@@ -222,7 +226,10 @@ def _progress() -> Any:
             TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
             TimeRemainingColumn(),
         )  # fmt: skip
-        with Progress(*columns, console=_console(stderr=True), transient=True) as bar:
+        console = _console(stderr=True)
+        # Off when stderr is no terminal: a transient bar there leaves only a blank line behind.
+        with Progress(*columns, console=console, transient=True,
+                      disable=not console.is_terminal) as bar:  # fmt: skip
             task = bar.add_task("seed", total=None, rows=0, rate="")
             orig = bar.update
 
@@ -236,17 +243,6 @@ def _progress() -> Any:
             yield bar, task
 
     return ctx()
-
-
-def _parse_shard(text: str | None) -> Any:
-    from .commands import FULL, Shard
-
-    if not text:
-        return FULL
-    k, sep, n = text.partition("/")
-    if not (sep and k.strip().isdigit() and n.strip().isdigit()) or not 0 <= int(k) < int(n):
-        raise ConfigError(f"bad --shard {text!r}: expected K/N with 0 <= K < N, e.g. 0/4")
-    return Shard(int(k), int(n))
 
 
 def _counts_table(result: Any, totals: bool = False) -> Any:
@@ -411,26 +407,73 @@ def migrate(
     _console().print(f"{result.database}: migrated to {result.revision}.")
 
 
+def _click_error(exc: Exception, args: list[str]) -> tuple[int, str] | None:
+    """(exit code, what to print) for Click's own errors, None for anything else. A value Click
+    cannot convert is a bad value like any other (exit 1, one line naming its flag); an unknown
+    flag or command, or a missing argument, is a usage error (exit 2, one line)."""
+    import importlib
+
+    # Typer raises Click's exceptions (vendored or not): find them where BadParameter lives.
+    click_exc: Any = importlib.import_module(typer.BadParameter.__module__)
+    if not isinstance(exc, click_exc.ClickException):
+        return None
+    err: Any = exc
+    if isinstance(exc, getattr(click_exc, "NoArgsIsHelpError", ())):
+        return 2, err.format_message()  # `ragseed` alone: the help
+    if isinstance(exc, typer.BadParameter) and not isinstance(exc, click_exc.MissingParameter):
+        param: Any = exc.param
+        opts = [o for o in getattr(param, "opts", ()) if o.startswith("--")]
+        hint = opts[0] if opts else (param.human_readable_name if param else "value")
+        message = exc.message.replace("Input should be", "must be").rstrip(".")
+        got = _value_of(hint, args)
+        return 1, f"error: {hint}: {message}{f' (got {got!r})' if got is not None else ''}"
+    line = " ".join(err.format_message().split())  # Click's suggestions come on a new line
+    if isinstance(exc, click_exc.UsageError):
+        ctx: Any = getattr(exc, "ctx", None)
+        path = ctx.command_path if ctx else "ragseed"
+        return 2, f"error: {line} (see '{path} --help')"
+    return 1, f"error: {line}"
+
+
+def _value_of(flag: str, args: list[str]) -> str | None:
+    """What followed `flag` on the command line (the last one wins, as in Click)."""
+    got = None
+    for i, arg in enumerate(args):
+        if arg == flag and i + 1 < len(args):
+            got = args[i + 1]
+        elif arg.startswith(flag + "="):
+            got = arg.partition("=")[2]
+    return got
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: RagseedError becomes one line on stderr and exit code 1."""
+    """Entry point: every error becomes one line on stderr; exit code 1, or 2 for usage."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
-        # Typer handles usage errors itself (exit code 2); ours become one line and exit code 1.
-        app(args=args, prog_name="ragseed")
+        # standalone_mode=False: Click raises its errors (formatted below) and returns exit codes.
+        code = app(args=args, prog_name="ragseed", standalone_mode=False)
     except RagseedError as exc:
         if debug:
             raise
         _console(stderr=True).print(f"error: {exc}", markup=False)
         sys.exit(1)
+    except typer.Abort:
+        _console(stderr=True).print("error: aborted", markup=False)
+        sys.exit(1)
     except Exception as exc:
         if debug:
             raise
+        known = _click_error(exc, args)
+        if known is not None:
+            _console(stderr=True).print(known[1].rstrip("\n"), markup=False)
+            sys.exit(known[0])
         _console(stderr=True).print(
             f"unexpected error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
             markup=False,
         )
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 # Commands that live in their own modules register themselves on `app` when imported.
