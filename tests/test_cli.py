@@ -98,3 +98,11 @@ def test_postgres_via_database_url(tmp_path: Path, pg_url: str) -> None:
               env={"DATABASE_URL": pg_url})  # fmt: skip
     assert res.returncode == 0, res.stderr
     assert not (tmp_path / "ragseed.db").exists()
+
+
+def test_version(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    res = run("-m", "ragseed", "--version", cwd=tmp_path)
+    assert (res.returncode, res.stdout, res.stderr) == (0, f"ragseed {version('ragseed')}\n", "")
+    assert not (tmp_path / "ragseed.db").exists()
