@@ -191,6 +191,7 @@ def seed(
                 f"Parallel load with {parallel} workers: fingerprint {outcome['fingerprint']}"
             )
             out.print(_counts_table(SimpleNamespace(totals=outcome["counts"]), totals=True))
+            _print_next_steps(cfg, database_url, config)
         return
     if workers is not None:
         if workers < 1:
@@ -200,6 +201,7 @@ def seed(
             for k, r in enumerate(results):
                 out.print(f"shard {k}/{workers}: {r.reason or f'{sum(r.counts.values()):,} rows'}")
             out.print(_counts_table(results[-1], totals=True))
+            _print_next_steps(cfg, database_url, config)
         return
     if quiet:
         result = commands.seed(cfg, graph=graph, shard=part)
@@ -222,6 +224,7 @@ def seed(
         )
     if result.static_users and cfg.environment in ("development", "testing"):
         out.print(_users_table(result.static_users))
+    _print_next_steps(cfg, database_url, config)
 
 
 def _progress() -> Any:
@@ -261,6 +264,40 @@ def _progress() -> Any:
             yield bar, task
 
     return ctx()
+
+
+#: The engine's documents endpoint, for the curl line after a seed.
+ENGINE_DOCUMENTS = "http://localhost:8000/api/v1/documents"
+
+
+def next_steps(cfg: Any, database_url: str | None, config_file: Path | None) -> list[str]:
+    """What to run after a seed: verify, status (pointed at the same database) and a curl call
+    to the engine, which takes the API key itself as the tenant id."""
+    import shlex
+
+    from . import commands
+    from .urls import redact
+
+    where = ""
+    if database_url:  # DATABASE_URL or a config file point the next commands there by themselves
+        where += f" --database-url {shlex.quote(redact(database_url))}"
+    if config_file:
+        where += f" --config {shlex.quote(str(config_file))}"
+    lines = ["Next steps:", f"  ragseed verify{where}", f"  ragseed status{where}"]
+    if cfg.tenant_ids != "api-key":
+        lines.append("  (the engine's API sees only tenants seeded with --tenant-ids api-key: "
+                     "it takes the API key itself as the tenant id)")  # fmt: skip
+        return lines
+    key = "<API key>"  # staging keys are never printed
+    if cfg.environment in ("development", "testing") and cfg.use_static:
+        users = commands.static_data(cfg).users
+        key = users[0].api_key if users else key
+    lines.append(f'  curl -H "Authorization: Bearer {key}" {ENGINE_DOCUMENTS}')
+    return lines
+
+
+def _print_next_steps(cfg: Any, database_url: str | None, config_file: Path | None) -> None:
+    _console().print("\n".join(next_steps(cfg, database_url, config_file)), markup=False)
 
 
 def _counts_table(result: Any, totals: bool = False) -> Any:
