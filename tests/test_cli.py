@@ -161,3 +161,15 @@ def test_next_steps_without_keys_or_flags(tmp_path: Path) -> None:
     quiet = run("-m", "ragseed", "seed", "--env", "staging", "--quiet", "--reset", cwd=tmp_path,
                 env={"DATABASE_URL": url})  # fmt: skip
     assert (quiet.returncode, quiet.stdout) == (0, "")
+
+
+def test_no_chat_from_the_command_line(tmp_path: Path) -> None:
+    res = run("-m", "ragseed", "seed", "--env", "testing", "--sessions", "0", "--turns", "0",
+              cwd=tmp_path)  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "ragseed.db") as conn:
+        assert conn.execute("SELECT count(*) FROM chat_turns").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM chat_sessions").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM documents").fetchone() == (12,)
