@@ -435,7 +435,13 @@ def stamp(
     config: ConfigFile = None,
 ) -> None:
     """Record which environment this database belongs to. A database stamped production is never
-    written or reset by ragseed again."""
+    written or reset by ragseed again.
+
+    ragseed never lifts a production stamp itself. To undo one made by mistake, delete it from
+    ragseed's ledger with SQL, on that database:
+
+    \b
+    DELETE FROM ragseed_runs WHERE kind = 'stamp' AND environment = 'production';"""
     from . import commands
     from .config import ENVIRONMENTS
 

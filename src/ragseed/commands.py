@@ -470,7 +470,10 @@ def stamp(config: Config, environment: str) -> str:
         ledger.ensure(conn)
         state = ledger.state(conn)
         if state.production:
-            raise SafetyError("this database is already stamped production; nothing was changed")
+            raise SafetyError(
+                "this database is already stamped production; nothing was changed (to undo a "
+                "stamp made by mistake, see ragseed stamp --help)"
+            )
         ledger.record(
             conn, run_id=str(uuid.uuid4()), kind="stamp", status="complete",
             environment=environment, profile="", seed=0, config_hash="", config={}, counts={},
