@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 #: pg_advisory_xact_lock key: the first 8 bytes of sha256("ragseed") as a signed bigint
 ADVISORY_KEY = 0x6A2F51D4C3B0E917
+#: ... and the one `init` holds while it creates tables
+DDL_KEY = ADVISORY_KEY ^ 0xDD1
 
 #: progress(tenants done, tenants total, rows written so far)
 Progress = Callable[[int, int, int], None]
@@ -380,6 +382,14 @@ def init(config: Config, *, graph: bool | None = None) -> InitResult:
 
     url = database_url(config)
     with transaction(url) as conn:
+        if conn.dialect.name == "postgresql":
+            # N shards starting at once on an empty database (pods of one Job) would all create
+            # the tables, and all but one fail on PostgreSQL's catalog: one at a time. Shared with
+            # running shards, exclusive with an unsharded run (which may be creating them too).
+            from sqlalchemy import text
+
+            conn.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": ADVISORY_KEY})
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DDL_KEY})
         target = inspect_target(conn, graph=graph)
         ledger.ensure(conn)
     return InitResult(urls.redact(url), target.created)
