@@ -121,6 +121,7 @@ BAD_FLAGS = [
     (["--workers", "0"], "--workers: must be at least 1"),
     (["--workers", "two"], "--workers: must be a valid integer"),
     (["--parallel", "x"], "--parallel: must be a valid integer"),
+    (["--parallel", "0"], "--parallel"),  # needs PostgreSQL, or at least 1 worker
     (["--shard", "0/2", "--workers", "2"], "--shard (or RAGSEED_SHARD) cannot be combined"),
 ]
 BAD_ENV = [
@@ -170,6 +171,14 @@ def test_bad_environment_variables_are_named(
     res = _cli("seed", cwd=tmp_path, env={**env, "DATABASE_URL": db_url})
     assert message in _one_line_error(res)
     _nothing_written(db_url, tmp_path)
+
+
+def test_bad_sqlite_busy_timeout_is_named(tmp_path: Path) -> None:
+    res = _cli("seed", cwd=tmp_path, env={"RAGSEED_SQLITE_BUSY_TIMEOUT_MS": "soon"})
+    assert _one_line_error(res) == (
+        "error: RAGSEED_SQLITE_BUSY_TIMEOUT_MS: must be a number of milliseconds (got 'soon')"
+    )
+    _nothing_written(f"sqlite:///{tmp_path / 'ragseed.db'}", tmp_path)
 
 
 @pytest.mark.parametrize(("text", "message"), BAD_FILES)
