@@ -67,9 +67,9 @@ def _main(
 
 
 def _build(flags: dict[str, Any], config_file: Path | None) -> Any:
-    from .config import build_config
+    from .config import FLAGS, build_config
 
-    return build_config(flags, config_file=config_file)
+    return build_config(flags, config_file=config_file, flag_names=FLAGS)
 
 
 @app.command()

@@ -192,8 +192,13 @@ def read_env(environ: Mapping[str, str]) -> dict[str, Any]:
 class _Sources:
     """Where each setting came from, to name it as the user wrote it."""
 
-    def __init__(self, file: Path | None, layers: Mapping[str, Mapping[str, Any]], profile: str):
-        self.file, self.profile = file, profile
+    def __init__(
+        self,
+        file: Path | None,
+        layers: Mapping[str, Mapping[str, Any]],
+        flag_names: Mapping[str, str] | None,
+    ) -> None:
+        self.file, self.flag_names, self.profile = file, flag_names or {}, ""
         self.origin: dict[str, str] = {}
         for name, layer in layers.items():
             self.origin.update(dict.fromkeys(layer, name))
@@ -203,7 +208,7 @@ class _Sources:
         name inside a sentence."""
         origin = self.origin.get(field)
         if origin == "flag":
-            return FLAGS.get(field, field)
+            return self.flag_names.get(field, field)
         if origin == "environment":
             return LANGUAGES_VAR if field == "languages" else ENV_VARS.get(field, field)
         if origin == "file":
@@ -215,6 +220,11 @@ class _Sources:
                 f"profile {self.profile}: {field}"
             )  # fmt: skip
         return field
+
+    def where(self, field: str) -> str:
+        """The label and a colon, or nothing when it would only repeat the setting's name."""
+        label = self.label(field)
+        return "" if label == field else f"{label}: "
 
 
 def _suggest(key: str) -> str:
@@ -254,15 +264,19 @@ def build_config(
     *,
     config_file: Path | None = None,
     environ: Mapping[str, str] | None = None,
+    flag_names: Mapping[str, str] | None = None,
 ) -> Config:
-    """Merge profile < file < env < flags and validate. Raises ConfigError or SafetyError."""
+    """Merge profile < file < env < flags and validate. Raises ConfigError or SafetyError.
+
+    flag_names: how errors name a setting given in `flags` (the CLI passes FLAGS); by default,
+    by its field name, as a library caller wrote it."""
     environ = os.environ if environ is None else environ
     flags = {k: v for k, v in (flags or {}).items() if v is not None}
     file_values = read_file(config_file) if config_file else {}
     env_values = read_env(environ)
 
     layers = {"file": file_values, "environment": env_values, "flag": flags}
-    sources = _Sources(config_file, layers, "")
+    sources = _Sources(config_file, layers, flag_names)
 
     environment = (
         flags.get("environment")
@@ -276,7 +290,7 @@ def build_config(
         )
     if environment not in ENVIRONMENTS:
         raise ConfigError(
-            f"{sources.label('environment')}: unknown environment {environment!r}: use one of "
+            f"{sources.where('environment')}unknown environment {environment!r}: use one of "
             f"{', '.join(ENVIRONMENTS[:-1])}"
         )
     profile = (
@@ -287,7 +301,7 @@ def build_config(
     )
     if profile not in PROFILES:
         raise ConfigError(
-            f"{sources.label('profile')}: unknown profile {profile!r}: use one of "
+            f"{sources.where('profile')}unknown profile {profile!r}: use one of "
             f"{', '.join(PROFILES)}"
         )
     sources.profile = profile
