@@ -28,10 +28,11 @@ def _cli(*args: str, cwd: Path, env: dict[str, str] | None = None, **kw: object)
     )  # fmt: skip
 
 
-def _one_line_error(res: subprocess.CompletedProcess[str]) -> str:
-    assert res.returncode == 1, (res.returncode, res.stdout, res.stderr)
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), res.stderr
+def _one_line_error(res: subprocess.CompletedProcess[str], code: int = 1) -> str:
+    assert res.returncode == code, (res.returncode, res.stdout, res.stderr)
+    lines = res.stderr.split("\n")
+    # exactly one line and its newline: no usage block, no blank line left by a progress bar
+    assert len(lines) == 2 and lines[0].startswith("error: ") and lines[1] == "", res.stderr
     return lines[0]
 
 
@@ -96,20 +97,112 @@ def test_invalid_json_file(tmp_path: Path) -> None:
         commands.seed(make_config(f"sqlite:///{tmp_path / 'x.db'}", static_dir=static))
 
 
+BAD_FLAGS = [
+    (["--seed", "abc"], "--seed: must be a valid integer"),
+    (["--seed=abc"], "--seed: must be a valid integer"),
+    (["--seed", "-1"], "--seed: must be greater than or equal to 0 (got -1)"),
+    (["--num-users", "-3"], "--num-users: must be greater than or equal to 1 (got -3)"),
+    (["--num-users", "1.5"], "--num-users: must be a valid integer"),
+    (["--num-docs", "many"], "--num-docs: must be a valid integer"),
+    (["--min-chunks", "9", "--max-chunks", "2"], "--min-chunks must not exceed --max-chunks"),
+    (["--profile", "gigantic"], "--profile: unknown profile 'gigantic'"),
+    (["--env", "qa"], "--env: unknown environment 'qa'"),
+    (["--sessions", "-1"], "--sessions: must be greater than or equal to 0"),
+    (["--turns", "0"], "--turns is 0 but sessions_per_user (profile development) is 5"),
+    (["--sessions", "2", "--turns", "0"], "--turns is 0 but --sessions is 2"),
+    (["--turns", "-1"], "--turns: must be greater than or equal to 0"),
+    (["--chunk-tokens", "8"], "--chunk-tokens: must be greater than or equal to 16"),
+    (["--shard", "3/3"], "--shard: expected K/N"),
+    (["--shard", "one/3"], "--shard: expected K/N"),
+    (["--shard", "auto/3"], "--shard: auto/3 takes K from JOB_COMPLETION_INDEX, which is not set"),
+    (["--languages", "en=x"], "--languages: bad entry 'en=x'"),
+    (["--languages", "fr=1"], "--languages: unknown language(s) fr"),
+    (["--tenant-ids", "email"], "--tenant-ids: must be 'uuid' or 'api-key' (got 'email')"),
+    (["--workers", "0"], "--workers: must be at least 1"),
+    (["--workers", "two"], "--workers: must be a valid integer"),
+    (["--parallel", "x"], "--parallel: must be a valid integer"),
+    (["--parallel", "0"], "--parallel"),  # needs PostgreSQL, or at least 1 worker
+    (["--shard", "0/2", "--workers", "2"], "--shard (or RAGSEED_SHARD) cannot be combined"),
+]
+BAD_ENV = [
+    ({"RAGSEED_NUM_USERS": "abc"}, "RAGSEED_NUM_USERS: must be a valid integer"),
+    ({"RAGSEED_SEED": "-5"}, "RAGSEED_SEED: must be greater than or equal to 0"),
+    ({"ENVIRONMENT": "qa"}, "ENVIRONMENT: unknown environment 'qa'"),
+    ({"RAGSEED_LANGUAGES": "de=1"}, "RAGSEED_LANGUAGES: unknown language(s) de"),
+    ({"RAGSEED_TURNS": "0"}, "RAGSEED_TURNS is 0 but sessions_per_user"),
+    ({"RAGSEED_SHARD": "1/0"}, "RAGSEED_SHARD: expected K/N"),
+    ({"RAGSEED_SHARD": "auto/2"}, "RAGSEED_SHARD: auto/2 takes K from JOB_COMPLETION_INDEX"),
+    ({"RAGSEED_SHARD": "auto/2", "JOB_COMPLETION_INDEX": "2"},
+     "JOB_COMPLETION_INDEX: 2 is out of range for RAGSEED_SHARD auto/2: expected 0 to 1"),
+    ({"RAGSEED_SHARD": "auto/2", "JOB_COMPLETION_INDEX": "x"}, "which is 'x', not a number"),
+]  # fmt: skip
+BAD_FILES = [
+    ("num_user = 5\n", "unknown setting num_user: did you mean num_users?"),
+    ("[ragseed]\nnum_docs = 5\n", "unknown setting num_docs: did you mean docs_per_user?"),
+    ("num_users = 'ten'\n", "num_users: must be a valid integer"),
+    ("turns_per_session = 0\n", "turns_per_session (config file {file}) is 0 but"),
+    ("num_users = \n", "is not valid TOML"),
+]
+
+
+def _nothing_written(url: str, tmp_path: Path) -> None:
+    if url.startswith("sqlite"):
+        assert not Path(url.removeprefix("sqlite:///")).exists()
+        assert not (tmp_path / "ragseed.db").exists()
+    else:
+        assert scalar(url, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == 0
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_FLAGS, ids=[" ".join(a) for a, _ in BAD_FLAGS])
+def test_bad_flags_exit_1_with_one_line_naming_the_flag(
+    db_url: str, tmp_path: Path, args: list[str], message: str
+) -> None:
+    res = _cli("seed", *args, "--database-url", db_url, cwd=tmp_path)
+    line = _one_line_error(res)
+    assert message in line and args[0].split("=")[0] in line, line
+    assert res.stdout == ""
+    _nothing_written(db_url, tmp_path)
+
+
+@pytest.mark.parametrize(("env", "message"), BAD_ENV, ids=[str(e) for e, _ in BAD_ENV])
+def test_bad_environment_variables_are_named(
+    db_url: str, tmp_path: Path, env: dict[str, str], message: str
+) -> None:
+    res = _cli("seed", cwd=tmp_path, env={**env, "DATABASE_URL": db_url})
+    assert message in _one_line_error(res)
+    _nothing_written(db_url, tmp_path)
+
+
+def test_bad_sqlite_busy_timeout_is_named(tmp_path: Path) -> None:
+    res = _cli("seed", cwd=tmp_path, env={"RAGSEED_SQLITE_BUSY_TIMEOUT_MS": "soon"})
+    assert _one_line_error(res) == (
+        "error: RAGSEED_SQLITE_BUSY_TIMEOUT_MS: must be a number of milliseconds (got 'soon')"
+    )
+    _nothing_written(f"sqlite:///{tmp_path / 'ragseed.db'}", tmp_path)
+
+
+@pytest.mark.parametrize(("text", "message"), BAD_FILES)
+def test_bad_config_files_are_named(tmp_path: Path, text: str, message: str) -> None:
+    file = tmp_path / "seed.toml"
+    file.write_text(text)
+    res = _cli("seed", "--config", str(file), cwd=tmp_path)
+    line = _one_line_error(res)
+    assert f"config file {file}" in line and message.format(file=file) in line, line
+    _nothing_written(f"sqlite:///{tmp_path / 'ragseed.db'}", tmp_path)
+
+
 @pytest.mark.parametrize(
-    "args",
+    ("args", "message"),
     [
-        ["--num-users", "-3"],
-        ["--min-chunks", "9", "--max-chunks", "2"],
-        ["--profile", "gigantic"],
-        ["--sessions", "-1"],
-        ["--shard", "3/3"],
-        ["--languages", "en=x"],
+        (["verify", "--sample", "0"], "--sample: must be greater than or equal to 1"),
+        (["status", "--env", "qa"], "--env: unknown environment 'qa'"),
+        (["stamp", "prod"], "unknown environment 'prod'"),
     ],
 )
-def test_bad_values_write_nothing(tmp_path: Path, args: list[str]) -> None:
-    res = _cli("seed", *args, cwd=tmp_path)
-    _one_line_error(res)
+def test_other_commands_report_bad_values_alike(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    assert message in _one_line_error(_cli(*args, cwd=tmp_path))
     assert not (tmp_path / "ragseed.db").exists()
 
 
@@ -170,9 +263,19 @@ def test_wrong_password_is_reported_without_the_password(
             conn.execute("DROP ROLE IF EXISTS pw_user")
 
 
-def test_unknown_flag_exits_2(tmp_path: Path) -> None:
-    res = _cli("seed", "--num-user", "3", cwd=tmp_path)
-    assert res.returncode == 2 and "--num-user" in res.stderr
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["seed", "--num-user", "3"], "No such option: --num-user"),
+        (["seed", "--num-users"], "'--num-users' requires an argument"),
+        (["sede"], "No such command 'sede'"),
+        (["stamp"], "Missing argument"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(tmp_path: Path, args: list[str], message: str) -> None:
+    line = _one_line_error(_cli(*args, cwd=tmp_path), code=2)
+    assert message in line and "--help" in line
+    assert not (tmp_path / "ragseed.db").exists()
 
 
 def test_sqlite_directory_that_does_not_exist(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -43,7 +44,7 @@ def test_production_is_refused_before_connecting(tmp_path: Path) -> None:
 
 def test_bad_flag_and_bad_value(tmp_path: Path) -> None:
     res = run("-m", "ragseed", "seed", "--num-users", "0", cwd=tmp_path)
-    assert res.returncode == 1 and "num_users" in res.stderr and "Traceback" not in res.stderr
+    assert res.returncode == 1 and "--num-users" in res.stderr and "Traceback" not in res.stderr
     res = run("-m", "ragseed", "seed", "--bogus", cwd=tmp_path)
     assert res.returncode == 2 and "--bogus" in res.stderr
     assert not (tmp_path / "ragseed.db").exists()
@@ -116,3 +117,77 @@ def test_status_of_a_missing_database_says_so_and_creates_nothing(
     assert res.returncode == 1 and len(lines) == 1 and "Traceback" not in res.stderr, res.stderr
     assert ("does not exist" if kind == "sqlite" else "ragseed_no_such_db") in lines[0]
     assert not (tmp_path / "nope.db").exists() and res.stdout == ""
+
+
+def test_version(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    res = run("-m", "ragseed", "--version", cwd=tmp_path)
+    assert (res.returncode, res.stdout, res.stderr) == (0, f"ragseed {version('ragseed')}\n", "")
+    assert not (tmp_path / "ragseed.db").exists()
+
+
+def _next_steps(stdout: str) -> list[str]:
+    lines = stdout.splitlines()
+    return [line.strip() for line in lines[lines.index("Next steps:") + 1 :]]
+
+
+@pytest.mark.parametrize("tenant_ids", ["uuid", "api-key"])
+def test_seed_shows_next_steps_that_work(db_url: str, tmp_path: Path, tenant_ids: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    # A password in the URL (PostgreSQL's trust auth ignores it) must not be printed.
+    url = db_url
+    if db_url.startswith("postgresql"):
+        url = make_url(db_url).set(password="s3cr3t-pw").render_as_string(hide_password=False)
+    res = run("-m", "ragseed", "seed", "--env", "testing", "--tenant-ids", tenant_ids,
+              "--database-url", url, cwd=tmp_path)  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert "s3cr3t-pw" not in res.stdout + res.stderr
+    verify, status, last = _next_steps(res.stdout)
+    assert verify.startswith("ragseed verify --database-url ") and status.startswith(
+        "ragseed status --database-url "
+    )
+    if tenant_ids == "api-key":
+        assert last == (
+            'curl -H "Authorization: Bearer sk_admin_123" http://localhost:8000/api/v1/documents'
+        )
+    else:
+        assert "--tenant-ids api-key" in last and "curl" not in res.stdout
+    for line in (verify, status):  # they run as printed, against the seeded database
+        args = shlex.split(line)[1:]
+        if url != db_url:
+            assert "***" in line
+            args[args.index("--database-url") + 1] = url
+        done = run("-m", "ragseed", *args, cwd=tmp_path)
+        assert done.returncode == 0, (line, done.stdout, done.stderr)
+        assert "all checks passed" in done.stdout if line == verify else "Seeded as" in done.stdout
+
+
+def test_next_steps_without_keys_or_flags(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'stage.db'}"
+    res = run("-m", "ragseed", "seed", "--env", "staging", "--tenant-ids", "api-key", cwd=tmp_path,
+              env={"DATABASE_URL": url})  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    # DATABASE_URL already points the next commands at the database; staging keys stay secret
+    assert _next_steps(res.stdout) == [
+        "ragseed verify",
+        "ragseed status",
+        'curl -H "Authorization: Bearer <API key>" http://localhost:8000/api/v1/documents',
+    ]
+    assert "sk_" not in res.stdout
+    quiet = run("-m", "ragseed", "seed", "--env", "staging", "--quiet", "--reset", cwd=tmp_path,
+                env={"DATABASE_URL": url})  # fmt: skip
+    assert (quiet.returncode, quiet.stdout) == (0, "")
+
+
+def test_no_chat_from_the_command_line(tmp_path: Path) -> None:
+    res = run("-m", "ragseed", "seed", "--env", "testing", "--sessions", "0", "--turns", "0",
+              cwd=tmp_path)  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "ragseed.db") as conn:
+        assert conn.execute("SELECT count(*) FROM chat_turns").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM chat_sessions").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM documents").fetchone() == (12,)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ragseed.config import PROFILES, build_config, parse_languages
+from ragseed.config import FLAGS, PROFILES, build_config, parse_languages
 from ragseed.errors import ConfigError, SafetyError
 
 
@@ -50,31 +50,52 @@ def test_production_is_refused(how: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("flags", "message"),
+    ("flags", "message", "cli_message"),
     [
-        ({"num_users": 0}, "num_users .*greater than or equal to 1"),
-        ({"num_users": -5}, "num_users"),
-        ({"min_chunks": 9, "max_chunks": 3}, "min_chunks \\(9\\) is greater than max_chunks"),
-        ({"profile": "huge"}, "unknown profile 'huge'"),
-        ({"environment": "qa"}, "unknown environment 'qa'"),
-        ({"turns_per_session": 0}, "turns_per_session"),
-        ({"languages": {"fr": 1.0}}, "unknown language"),
+        ({"num_users": 0}, "num_users: must be greater than or equal to 1 (got 0)",
+         "--num-users: must be greater than or equal to 1 (got 0)"),
+        ({"min_chunks": 9, "max_chunks": 3}, "min_chunks must not exceed max_chunks: 9 > 3",
+         "--min-chunks must not exceed --max-chunks: 9 > 3"),
+        ({"profile": "huge"}, "unknown profile 'huge': use one of testing, development, demo, "
+         "large", "--profile: unknown profile 'huge': use one of testing, development, demo, "
+         "large"),
+        ({"environment": "qa"}, "unknown environment 'qa': use one of development, testing, "
+         "staging, demo", "--env: unknown environment 'qa': use one of development, testing, "
+         "staging, demo"),
+        ({"turns_per_session": 0}, "turns_per_session is 0 but sessions_per_user (profile "
+         "development) is 5: a chat session needs turns (for no chat at all: --sessions 0 "
+         "--turns 0)", "--turns is 0 but sessions_per_user (profile development) is 5: a chat "
+         "session needs turns (for no chat at all: --sessions 0 --turns 0)"),
+        ({"turns_per_session": -1}, "turns_per_session: must be greater than or equal to 0 "
+         "(got -1)", "--turns: must be greater than or equal to 0 (got -1)"),
+        ({"languages": {"fr": 1.0}}, "languages: unknown language(s) fr: use en and ar",
+         "--languages: unknown language(s) fr: use en and ar"),
     ],
-)
-def test_bad_values_are_named(flags: dict[str, object], message: str) -> None:
-    with pytest.raises(ConfigError, match=message):
+)  # fmt: skip
+def test_bad_values_are_named(flags: dict[str, object], message: str, cli_message: str) -> None:
+    """By their field names for a library caller, by the CLI's flags for the CLI."""
+    with pytest.raises(ConfigError) as info:
         build_config(flags, environ={})
+    assert str(info.value) == message
+    with pytest.raises(ConfigError) as info:
+        build_config(flags, environ={}, flag_names=FLAGS)
+    assert str(info.value) == cli_message
 
 
 def test_bad_env_value_names_its_source() -> None:
-    with pytest.raises(ConfigError, match=r"seed \(from environment\)"):
+    with pytest.raises(
+        ConfigError, match=r"^RAGSEED_SEED: must be a valid integer.*\(got 'abc'\)$"
+    ):
         build_config({}, environ={"RAGSEED_SEED": "abc"})
 
 
 def test_unknown_file_key_and_bad_toml(tmp_path: Path) -> None:
     file = tmp_path / "c.toml"
     file.write_text("num_user = 3\n")
-    with pytest.raises(ConfigError, match="num_user .*unknown setting"):
+    with pytest.raises(
+        ConfigError,
+        match=f"^config file {file}: unknown setting num_user: did you mean num_users\\?$",
+    ):
         build_config({}, config_file=file, environ={})
     file.write_text("num_users = \n")
     with pytest.raises(ConfigError, match="not valid TOML"):
@@ -87,7 +108,7 @@ def test_languages() -> None:
     assert parse_languages("en=0.8,ar=0.2") == {"en": 0.8, "ar": 0.2}
     cfg = build_config({"languages": {"en": 3, "ar": 1}}, environ={})
     assert cfg.languages == {"ar": 0.25, "en": 0.75}
-    with pytest.raises(ConfigError, match="bad --languages"):
+    with pytest.raises(ConfigError, match="--languages: bad entry 'en=lots'"):
         parse_languages("en=lots")
 
 
@@ -110,3 +131,60 @@ def test_config_parser_accepts_exactly_the_valid_inputs(
     else:
         assert valid
         assert (cfg.num_users, cfg.min_chunks, cfg.max_chunks) == (users, mn, mx)
+
+
+@pytest.mark.parametrize(
+    ("key", "hint"),
+    [
+        ("num_user", ": did you mean num_users?"),
+        ("sesions_per_user", ": did you mean sessions_per_user?"),
+        ("num_docs", ": did you mean docs_per_user?"),  # the flag's spelling names its setting
+        ("num-users", ": did you mean num_users?"),
+        ("turns", ": did you mean turns_per_session?"),
+        ("colour_scheme", ""),  # nothing near it: no guess
+    ],
+)
+def test_unknown_file_keys_suggest_the_nearest_setting(tmp_path: Path, key: str, hint: str) -> None:
+    file = tmp_path / "pyproject.toml"
+    file.write_text(f"[tool.ragseed]\n{key!r} = 5\n".replace("'", '"'))
+    with pytest.raises(ConfigError) as info:
+        build_config({}, config_file=file, environ={})
+    assert str(info.value) == f"config file {file}: unknown setting {key}{hint}"
+
+
+@pytest.mark.parametrize(
+    ("file_text", "environ", "message"),
+    [
+        ("num_users = -2\n", {},
+         "config file {file}: num_users: must be greater than or equal to 1 (got -2)"),
+        ("", {"RAGSEED_NUM_USERS": "-2"},
+         "RAGSEED_NUM_USERS: must be greater than or equal to 1 (got '-2')"),
+        ("", {"RAGSEED_LANGUAGES": "en=x"},
+         "RAGSEED_LANGUAGES: bad entry 'en=x': expected e.g. en=0.8,ar=0.2"),
+        ("", {"RAGSEED_TENANT_IDS": "email"},
+         "RAGSEED_TENANT_IDS: must be 'uuid' or 'api-key' (got 'email')"),
+        ("", {"RAGSEED_PROFILE": "huge"},
+         "RAGSEED_PROFILE: unknown profile 'huge': use one of testing, development, demo, large"),
+        ("min_chunks = 30\n", {},
+         "min_chunks (config file {file}) must not exceed max_chunks (profile development): "
+         "30 > 20"),
+        ("", {"RAGSEED_TURNS": "0"},
+         "RAGSEED_TURNS is 0 but sessions_per_user (profile development) is 5: a chat session "
+         "needs turns (for no chat at all: --sessions 0 --turns 0)"),
+    ],
+)  # fmt: skip
+def test_errors_name_the_file_or_variable(
+    tmp_path: Path, file_text: str, environ: dict[str, str], message: str
+) -> None:
+    file = tmp_path / "seed.toml"
+    file.write_text(file_text)
+    with pytest.raises(ConfigError) as info:
+        build_config({}, config_file=file, environ=environ)
+    assert str(info.value) == message.format(file=file)
+
+
+def test_no_chat_is_zero_sessions_and_zero_turns() -> None:
+    cfg = build_config({"sessions_per_user": 0, "turns_per_session": 0}, environ={})
+    assert (cfg.sessions_per_user, cfg.turns_per_session) == (0, 0)
+    cfg = build_config({}, environ={"RAGSEED_SESSIONS": "0", "RAGSEED_TURNS": "0"})
+    assert (cfg.sessions_per_user, cfg.turns_per_session) == (0, 0)

@@ -145,6 +145,33 @@ def test_production_stamp_blocks_seed_and_reset(db_url: str) -> None:
     assert dump(db_url) == before
 
 
+def test_the_documented_sql_undoes_a_production_stamp(db_url: str, tmp_path: Path) -> None:
+    """`ragseed stamp --help` and the README give one statement; run as given, it lifts the stamp
+    (and nothing else: the seed is still recognised)."""
+    import re
+    import subprocess
+    import sys
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    helped = subprocess.run([sys.executable, "-m", "ragseed", "stamp", "--help"],
+                            capture_output=True, text=True, check=True).stdout  # fmt: skip
+    pattern = r"DELETE FROM ragseed_runs WHERE [^;]*;"
+    (sql,) = set(re.findall(pattern, helped))
+    assert re.findall(pattern, " ".join(readme.split())) == [sql]
+    cfg = make_config(db_url, **SMALL)
+    commands.seed(cfg)
+    commands.stamp(make_config(db_url), "production")
+    with pytest.raises(SafetyError, match="already stamped production.*ragseed stamp --help"):
+        commands.stamp(make_config(db_url), "development")
+    with pytest.raises(SafetyError, match="production"):
+        commands.seed(cfg)
+    execute(db_url, sql.rstrip(";"))
+    assert not commands.status(cfg).state.production
+    assert commands.seed(cfg).skipped  # the seed's own runs are untouched
+    commands.reset(make_config(db_url))
+    assert scalar(db_url, "SELECT count(*) FROM users") == 0
+
+
 def test_status_reports_runs(sqlite_url: str) -> None:
     commands.seed(make_config(sqlite_url, **SMALL))
     st = commands.status(make_config(sqlite_url))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -221,3 +222,27 @@ def test_one_hundred_thousand_users(sqlite_url: str) -> None:
     assert result.counts["users"] == 100_000
     assert scalar(sqlite_url, "SELECT count(DISTINCT email) FROM users") == 100_000
     assert scalar(sqlite_url, "SELECT count(DISTINCT api_key) FROM users") == 100_000
+
+
+def test_no_chat_seeds_verifies_and_grows(db_url: str, tmp_path: Path) -> None:
+    """--sessions 0 --turns 0: no chat rows; verify passes; a top-up adds chats exactly."""
+    from ragseed import verify
+
+    no_chat = dict(num_users=3, docs_per_user=3, sessions_per_user=0, turns_per_session=0)
+    result = commands.seed(make_config(db_url, **no_chat))
+    assert result.counts["chat_sessions"] == result.counts["chat_turns"] == 0
+    assert result.counts["documents"] == 9
+    assert scalar(db_url, "SELECT count(*) FROM chat_sessions") == 0
+    assert scalar(db_url, "SELECT count(*) FROM chat_turns") == 0
+    report = verify.run(make_config(db_url))
+    assert report.ok, [c.summary for c in report.failures]
+    assert report.turns_total == 0
+    assert commands.seed(make_config(db_url, **no_chat)).skipped
+    chats = {**no_chat, "sessions_per_user": 2, "turns_per_session": 2}
+    grown = commands.seed(make_config(db_url, **chats))
+    assert grown.action == "top-up" and grown.totals["chat_turns"] == 12
+    scratch = f"sqlite:///{tmp_path / 'scratch.db'}"
+    assert grown.fingerprint == commands.seed(make_config(scratch, **chats)).fingerprint
+    assert dump(db_url) == dump(scratch)
+    with pytest.raises(LedgerError, match="shrunk"):
+        commands.seed(make_config(db_url, **no_chat))

@@ -41,17 +41,35 @@ def _console(stderr: bool = False) -> Any:
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("ragseed")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            from . import __version__ as number
+        _console().print(f"ragseed {number}", markup=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def _main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=_version, is_eager=True
+        ),
+    ] = False,
 ) -> None:
     _state["debug"] = debug
 
 
 def _build(flags: dict[str, Any], config_file: Path | None) -> Any:
-    from .config import build_config
+    from .config import FLAGS, build_config
 
-    return build_config(flags, config_file=config_file)
+    return build_config(flags, config_file=config_file, flag_names=FLAGS)
 
 
 @app.command()
@@ -125,7 +143,8 @@ def seed(
     shard: Annotated[
         str | None,
         typer.Option(
-            help="Seed only part K of N (0-based), partitioned by tenant, e.g. 0/4.",
+            help="Seed only part K of N (0-based), partitioned by tenant, e.g. 0/4; auto/N takes "
+            "K from JOB_COMPLETION_INDEX, as in a Kubernetes Indexed Job (env: RAGSEED_SHARD).",
             show_default=False,
         ),
     ] = None,
@@ -158,7 +177,10 @@ def seed(
         reset=reset or None, use_static=False if no_static else None, tenant_ids=tenant_ids,
     )  # fmt: skip
     cfg = _build(flags, config)
-    part = _parse_shard(shard)
+    part = commands.parse_shard(shard)
+    if part != commands.FULL and (workers is not None or parallel is not None):
+        raise ConfigError("--shard (or RAGSEED_SHARD) cannot be combined with --workers or "
+                          "--parallel")  # fmt: skip
     out = _console()
     if parallel is not None:
         from .parallel import seed_parallel
@@ -169,15 +191,17 @@ def seed(
                 f"Parallel load with {parallel} workers: fingerprint {outcome['fingerprint']}"
             )
             out.print(_counts_table(SimpleNamespace(totals=outcome["counts"]), totals=True))
+            _print_next_steps(cfg, database_url, config)
         return
     if workers is not None:
-        if workers < 1 or shard:
-            raise ConfigError("--workers takes a number >= 1 and cannot be combined with --shard")
+        if workers < 1:
+            raise ConfigError(f"--workers: must be at least 1 (got {workers})")
         results = commands.seed_workers(cfg, workers, graph=graph)
         if not quiet:
             for k, r in enumerate(results):
                 out.print(f"shard {k}/{workers}: {r.reason or f'{sum(r.counts.values()):,} rows'}")
             out.print(_counts_table(results[-1], totals=True))
+            _print_next_steps(cfg, database_url, config)
         return
     if quiet:
         result = commands.seed(cfg, graph=graph, shard=part)
@@ -200,6 +224,7 @@ def seed(
         )
     if result.static_users and cfg.environment in ("development", "testing"):
         out.print(_users_table(result.static_users))
+    _print_next_steps(cfg, database_url, config)
 
 
 def _progress() -> Any:
@@ -222,7 +247,10 @@ def _progress() -> Any:
             TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
             TimeRemainingColumn(),
         )  # fmt: skip
-        with Progress(*columns, console=_console(stderr=True), transient=True) as bar:
+        console = _console(stderr=True)
+        # Off when stderr is no terminal: a transient bar there leaves only a blank line behind.
+        with Progress(*columns, console=console, transient=True,
+                      disable=not console.is_terminal) as bar:  # fmt: skip
             task = bar.add_task("seed", total=None, rows=0, rate="")
             orig = bar.update
 
@@ -238,15 +266,38 @@ def _progress() -> Any:
     return ctx()
 
 
-def _parse_shard(text: str | None) -> Any:
-    from .commands import FULL, Shard
+#: The engine's documents endpoint, for the curl line after a seed.
+ENGINE_DOCUMENTS = "http://localhost:8000/api/v1/documents"
 
-    if not text:
-        return FULL
-    k, sep, n = text.partition("/")
-    if not (sep and k.strip().isdigit() and n.strip().isdigit()) or not 0 <= int(k) < int(n):
-        raise ConfigError(f"bad --shard {text!r}: expected K/N with 0 <= K < N, e.g. 0/4")
-    return Shard(int(k), int(n))
+
+def next_steps(cfg: Any, database_url: str | None, config_file: Path | None) -> list[str]:
+    """What to run after a seed: verify, status (pointed at the same database) and a curl call
+    to the engine, which takes the API key itself as the tenant id."""
+    import shlex
+
+    from . import commands
+    from .urls import redact
+
+    where = ""
+    if database_url:  # DATABASE_URL or a config file point the next commands there by themselves
+        where += f" --database-url {shlex.quote(redact(database_url))}"
+    if config_file:
+        where += f" --config {shlex.quote(str(config_file))}"
+    lines = ["Next steps:", f"  ragseed verify{where}", f"  ragseed status{where}"]
+    if cfg.tenant_ids != "api-key":
+        lines.append("  (the engine's API sees only tenants seeded with --tenant-ids api-key: "
+                     "it takes the API key itself as the tenant id)")  # fmt: skip
+        return lines
+    key = "<API key>"  # staging keys are never printed
+    if cfg.environment in ("development", "testing") and cfg.use_static:
+        users = commands.static_data(cfg).users
+        key = users[0].api_key if users else key
+    lines.append(f'  curl -H "Authorization: Bearer {key}" {ENGINE_DOCUMENTS}')
+    return lines
+
+
+def _print_next_steps(cfg: Any, database_url: str | None, config_file: Path | None) -> None:
+    _console().print("\n".join(next_steps(cfg, database_url, config_file)), markup=False)
 
 
 def _counts_table(result: Any, totals: bool = False) -> Any:
@@ -399,7 +450,13 @@ def stamp(
     config: ConfigFile = None,
 ) -> None:
     """Record which environment this database belongs to. A database stamped production is never
-    written or reset by ragseed again."""
+    written or reset by ragseed again.
+
+    ragseed never lifts a production stamp itself. To undo one made by mistake, delete it from
+    ragseed's ledger with SQL, on that database:
+
+    \b
+    DELETE FROM ragseed_runs WHERE kind = 'stamp' AND environment = 'production';"""
     from . import commands
     from .config import ENVIRONMENTS
 
@@ -426,26 +483,73 @@ def migrate(
     _console().print(f"{result.database}: migrated to {result.revision}.")
 
 
+def _click_error(exc: Exception, args: list[str]) -> tuple[int, str] | None:
+    """(exit code, what to print) for Click's own errors, None for anything else. A value Click
+    cannot convert is a bad value like any other (exit 1, one line naming its flag); an unknown
+    flag or command, or a missing argument, is a usage error (exit 2, one line)."""
+    import importlib
+
+    # Typer raises Click's exceptions (vendored or not): find them where BadParameter lives.
+    click_exc: Any = importlib.import_module(typer.BadParameter.__module__)
+    if not isinstance(exc, click_exc.ClickException):
+        return None
+    err: Any = exc
+    if isinstance(exc, getattr(click_exc, "NoArgsIsHelpError", ())):
+        return 2, err.format_message()  # `ragseed` alone: the help
+    if isinstance(exc, typer.BadParameter) and not isinstance(exc, click_exc.MissingParameter):
+        param: Any = exc.param
+        opts = [o for o in getattr(param, "opts", ()) if o.startswith("--")]
+        hint = opts[0] if opts else (param.human_readable_name if param else "value")
+        message = exc.message.replace("Input should be", "must be").rstrip(".")
+        got = _value_of(hint, args)
+        return 1, f"error: {hint}: {message}{f' (got {got!r})' if got is not None else ''}"
+    line = " ".join(err.format_message().split())  # Click's suggestions come on a new line
+    if isinstance(exc, click_exc.UsageError):
+        ctx: Any = getattr(exc, "ctx", None)
+        path = ctx.command_path if ctx else "ragseed"
+        return 2, f"error: {line} (see '{path} --help')"
+    return 1, f"error: {line}"
+
+
+def _value_of(flag: str, args: list[str]) -> str | None:
+    """What followed `flag` on the command line (the last one wins, as in Click)."""
+    got = None
+    for i, arg in enumerate(args):
+        if arg == flag and i + 1 < len(args):
+            got = args[i + 1]
+        elif arg.startswith(flag + "="):
+            got = arg.partition("=")[2]
+    return got
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: RagseedError becomes one line on stderr and exit code 1."""
+    """Entry point: every error becomes one line on stderr; exit code 1, or 2 for usage."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
-        # Typer handles usage errors itself (exit code 2); ours become one line and exit code 1.
-        app(args=args, prog_name="ragseed")
+        # standalone_mode=False: Click raises its errors (formatted below) and returns exit codes.
+        code = app(args=args, prog_name="ragseed", standalone_mode=False)
     except RagseedError as exc:
         if debug:
             raise
         _console(stderr=True).print(f"error: {exc}", markup=False)
         sys.exit(1)
+    except typer.Abort:
+        _console(stderr=True).print("error: aborted", markup=False)
+        sys.exit(1)
     except Exception as exc:
         if debug:
             raise
+        known = _click_error(exc, args)
+        if known is not None:
+            _console(stderr=True).print(known[1].rstrip("\n"), markup=False)
+            sys.exit(known[0])
         _console(stderr=True).print(
             f"unexpected error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
             markup=False,
         )
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 # Commands that live in their own modules register themselves on `app` when imported.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from . import __version__, ledger, urls
 from .config import Config
 from .db import transaction
-from .errors import LedgerError, SafetyError
+from .errors import ConfigError, LedgerError, SafetyError
 from .fingerprint import Fingerprint
 from .generate import GENERATOR
 from .plan import Features, Plan
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 #: pg_advisory_xact_lock key: the first 8 bytes of sha256("ragseed") as a signed bigint
 ADVISORY_KEY = 0x6A2F51D4C3B0E917
+#: ... and the one `init` holds while it creates tables
+DDL_KEY = ADVISORY_KEY ^ 0xDD1
 
 #: progress(tenants done, tenants total, rows written so far)
 Progress = Callable[[int, int, int], None]
@@ -124,6 +126,46 @@ class Shard:
 
 
 FULL = Shard()
+SHARD_VAR = "RAGSEED_SHARD"
+#: The pod's index in a Kubernetes Indexed Job (0 to completions - 1).
+INDEX_VAR = "JOB_COMPLETION_INDEX"
+
+
+def parse_shard(text: str | None, environ: Mapping[str, str] | None = None) -> Shard:
+    """`--shard` K/N or auto/N, else RAGSEED_SHARD, else the full seed. auto takes K from
+    JOB_COMPLETION_INDEX, so N pods of one Indexed Job can share one spec. Raises ConfigError."""
+    import re
+
+    environ = os.environ if environ is None else environ
+    where = "--shard"
+    if not text:
+        text, where = environ.get(SHARD_VAR, ""), SHARD_VAR
+        if not text:
+            return FULL
+    m = re.fullmatch(r"\s*(\d+|auto)\s*/\s*(\d+)\s*", text, re.ASCII)
+    if m is None or int(m[2]) < 1:
+        raise ConfigError(
+            f"{where}: expected K/N with 0 <= K < N (e.g. 0/4), or auto/N (got {text!r})"
+        )
+    k, n = m[1], int(m[2])
+    if k == "auto":
+        k = environ.get(INDEX_VAR, "").strip()
+        if not re.fullmatch(r"\d+", k, re.ASCII):
+            what = "not set" if not k else f"{k!r}, not a number"
+            raise ConfigError(
+                f"{where}: {text.strip()} takes K from {INDEX_VAR}, which is {what} (Kubernetes "
+                "sets it in each pod of an Indexed Job)"
+            )
+        if int(k) >= n:
+            raise ConfigError(
+                f"{INDEX_VAR}: {k} is out of range for {where} {text.strip()}: expected 0 to "
+                f"{n - 1} (the Job's completions must be {n})"
+            )
+    elif int(k) >= n:
+        raise ConfigError(
+            f"{where}: expected K/N with 0 <= K < N (e.g. 0/4), or auto/N (got {text!r})"
+        )
+    return Shard(int(k), n)
 
 
 def seed(
@@ -354,6 +396,14 @@ def init(config: Config, *, graph: bool | None = None) -> InitResult:
 
     url = database_url(config)
     with transaction(url) as conn:
+        if conn.dialect.name == "postgresql":
+            # N shards starting at once on an empty database (pods of one Job) would all create
+            # the tables, and all but one fail on PostgreSQL's catalog: one at a time. Shared with
+            # running shards, exclusive with an unsharded run (which may be creating them too).
+            from sqlalchemy import text
+
+            conn.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": ADVISORY_KEY})
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DDL_KEY})
         target = inspect_target(conn, graph=graph)
         ledger.ensure(conn)
     return InitResult(urls.redact(url), target.created)
@@ -455,7 +505,10 @@ def stamp(config: Config, environment: str) -> str:
         ledger.ensure(conn)
         state = ledger.state(conn)
         if state.production:
-            raise SafetyError("this database is already stamped production; nothing was changed")
+            raise SafetyError(
+                "this database is already stamped production; nothing was changed (to undo a "
+                "stamp made by mistake, see ragseed stamp --help)"
+            )
         ledger.record(
             conn, run_id=str(uuid.uuid4()), kind="stamp", status="complete",
             environment=environment, profile="", seed=0, config_hash="", config={}, counts={},

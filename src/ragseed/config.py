@@ -6,7 +6,9 @@ Precedence, lowest first: profile < file < environment < flags. The environment 
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -61,6 +63,21 @@ ENV_VARS: dict[str, str] = {
     "anchor": "RAGSEED_ANCHOR",
     "tenant_ids": "RAGSEED_TENANT_IDS",
 }
+LANGUAGES_VAR = "RAGSEED_LANGUAGES"
+
+#: How `ragseed seed` spells each setting as a flag: errors name what the user typed.
+FLAGS: dict[str, str] = {
+    "environment": "--env",
+    "docs_per_user": "--num-docs",
+    "sessions_per_user": "--sessions",
+    "turns_per_session": "--turns",
+    "use_static": "--no-static",
+    **{
+        f: "--" + f.replace("_", "-")
+        for f in ("profile", "database_url", "seed", "num_users", "min_chunks", "max_chunks",
+                  "languages", "chunk_tokens", "tenant_ids", "static_dir", "reset")
+    },
+}  # fmt: skip
 
 
 class Config(BaseModel):
@@ -79,7 +96,7 @@ class Config(BaseModel):
     chunk_lambda: float = Field(8.0, gt=0, le=1000)
     chunk_tokens: int = Field(96, ge=16, le=4096)
     sessions_per_user: int = Field(5, ge=0, le=100_000)
-    turns_per_session: int = Field(3, ge=1, le=10_000)
+    turns_per_session: int = Field(3, ge=0, le=10_000)  # 0 (with 0 sessions): no chat
     retrieval_k: int = Field(5, ge=1, le=100)
     failed_share: float = Field(0.05, ge=0, le=1)
     pending_share: float = Field(0.04, ge=0, le=1)
@@ -121,7 +138,13 @@ class Config(BaseModel):
     def _ranges(self) -> Config:
         if self.min_chunks > self.max_chunks:
             raise ValueError(
-                f"min_chunks ({self.min_chunks}) is greater than max_chunks ({self.max_chunks})"
+                f"min_chunks must not exceed max_chunks: {self.min_chunks} > {self.max_chunks}"
+            )
+        if self.turns_per_session == 0 and self.sessions_per_user > 0:
+            # A session without turns is nothing the engine ever writes.
+            raise ValueError(
+                f"turns_per_session is 0 but sessions_per_user is {self.sessions_per_user}: "
+                "a chat session needs turns (for no chat at all: --sessions 0 --turns 0)"
             )
         if self.failed_share + self.pending_share > 1:
             raise ValueError("failed_share + pending_share must not exceed 1")
@@ -133,17 +156,15 @@ class Config(BaseModel):
         return {k: v for k, v in self.model_dump(mode="json").items() if k not in skip}
 
 
-def parse_languages(text: str) -> dict[str, float]:
-    """'en=0.8,ar=0.2' -> {'en': 0.8, 'ar': 0.2}."""
+def parse_languages(text: str, where: str = "--languages") -> dict[str, float]:
+    """'en=0.8,ar=0.2' -> {'en': 0.8, 'ar': 0.2}. `where` names the source in errors."""
     out: dict[str, float] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
         name, sep, weight = part.partition("=")
         try:
             out[name.strip()] = float(weight) if sep else 1.0
         except ValueError:
-            raise ConfigError(
-                f"bad --languages entry {part!r}: expected e.g. en=0.8,ar=0.2"
-            ) from None
+            raise ConfigError(f"{where}: bad entry {part!r}: expected e.g. en=0.8,ar=0.2") from None
     return out
 
 
@@ -165,21 +186,79 @@ def read_env(environ: Mapping[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {
         field: environ[var] for field, var in ENV_VARS.items() if environ.get(var, "") != ""
     }
-    if "RAGSEED_LANGUAGES" in environ:
-        out["languages"] = parse_languages(environ["RAGSEED_LANGUAGES"])
+    if environ.get(LANGUAGES_VAR, "") != "":
+        out["languages"] = parse_languages(environ[LANGUAGES_VAR], LANGUAGES_VAR)
     return out
 
 
-def _describe(exc: ValidationError, sources: dict[str, str]) -> str:
+class _Sources:
+    """Where each setting came from, to name it as the user wrote it."""
+
+    def __init__(
+        self,
+        file: Path | None,
+        layers: Mapping[str, Mapping[str, Any]],
+        flag_names: Mapping[str, str] | None,
+    ) -> None:
+        self.file, self.flag_names, self.profile = file, flag_names or {}, ""
+        self.origin: dict[str, str] = {}
+        for name, layer in layers.items():
+            self.origin.update(dict.fromkeys(layer, name))
+
+    def label(self, field: str, inline: bool = False) -> str:
+        """`--num-users`, `RAGSEED_NUM_USERS`, `config file x.toml: num_users`; `inline` for a
+        name inside a sentence."""
+        origin = self.origin.get(field)
+        if origin == "flag":
+            return self.flag_names.get(field, field)
+        if origin == "environment":
+            return LANGUAGES_VAR if field == "languages" else ENV_VARS.get(field, field)
+        if origin == "file":
+            return f"{field} (config file {self.file})" if inline else (
+                f"config file {self.file}: {field}"
+            )  # fmt: skip
+        if field in PROFILES.get(self.profile, {}):
+            return f"{field} (profile {self.profile})" if inline else (
+                f"profile {self.profile}: {field}"
+            )  # fmt: skip
+        return field
+
+    def where(self, field: str) -> str:
+        """The label and a colon, or nothing when it would only repeat the setting's name."""
+        label = self.label(field)
+        return "" if label == field else f"{label}: "
+
+
+def _suggest(key: str) -> str:
+    fields = list(Config.model_fields)
+    by_flag = {flag.removeprefix("--"): f for f, flag in FLAGS.items()}
+    # A flag's spelling (num_docs, num-docs) names its setting; else the nearest setting name.
+    hit = by_flag.get(key.replace("_", "-")) or next(
+        iter(difflib.get_close_matches(key.replace("-", "_"), fields, n=1)), None
+    )
+    return f": did you mean {hit}?" if hit else ""
+
+
+def _describe(exc: ValidationError, sources: _Sources) -> str:
     parts = []
     for err in exc.errors():
-        field = ".".join(str(p) for p in err["loc"]) or "config"
-        where = sources.get(field.split(".")[0], "")
-        msg = err["msg"].removeprefix("Value error, ")
+        loc = [str(p) for p in err["loc"]]
+        msg = err["msg"].removeprefix("Value error, ").replace("Input should be", "must be")
+        if not loc:
+            # A rule across settings names them in its message: say where each came from.
+            names = "|".join(sorted(Config.model_fields, key=len, reverse=True))
+            parts.append(re.sub(rf"\b({names})\b", lambda m: sources.label(m[0], True), msg))
+            continue
         if err["type"] == "extra_forbidden":
-            msg = "unknown setting"
-        parts.append(f"{field}{f' (from {where})' if where else ''}: {msg}")
-    return "invalid configuration: " + "; ".join(parts)
+            where = f"config file {sources.file}" if sources.origin.get(loc[0]) == "file" else ""
+            parts.append(f"{where + ': ' if where else ''}unknown setting {loc[0]}"
+                         f"{_suggest(loc[0])}")  # fmt: skip
+            continue
+        got = err.get("input")
+        shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
+        sub = "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in loc[1:])
+        parts.append(f"{sources.label(loc[0])}{sub}: {msg}{shown}")
+    return "; ".join(parts)
 
 
 def build_config(
@@ -187,16 +266,19 @@ def build_config(
     *,
     config_file: Path | None = None,
     environ: Mapping[str, str] | None = None,
+    flag_names: Mapping[str, str] | None = None,
 ) -> Config:
-    """Merge profile < file < env < flags and validate. Raises ConfigError or SafetyError."""
+    """Merge profile < file < env < flags and validate. Raises ConfigError or SafetyError.
+
+    flag_names: how errors name a setting given in `flags` (the CLI passes FLAGS); by default,
+    by its field name, as a library caller wrote it."""
     environ = os.environ if environ is None else environ
     flags = {k: v for k, v in (flags or {}).items() if v is not None}
     file_values = read_file(config_file) if config_file else {}
     env_values = read_env(environ)
 
-    sources: dict[str, str] = {}
-    for name, layer in (("config file", file_values), ("environment", env_values), ("flag", flags)):
-        sources.update(dict.fromkeys(layer, name))
+    layers = {"file": file_values, "environment": env_values, "flag": flags}
+    sources = _Sources(config_file, layers, flag_names)
 
     environment = (
         flags.get("environment")
@@ -210,7 +292,8 @@ def build_config(
         )
     if environment not in ENVIRONMENTS:
         raise ConfigError(
-            f"unknown environment {environment!r}: use one of {', '.join(ENVIRONMENTS[:-1])}"
+            f"{sources.where('environment')}unknown environment {environment!r}: use one of "
+            f"{', '.join(ENVIRONMENTS[:-1])}"
         )
     profile = (
         flags.get("profile")
@@ -219,7 +302,11 @@ def build_config(
         or DEFAULT_PROFILE_FOR_ENV.get(str(environment), "development")
     )
     if profile not in PROFILES:
-        raise ConfigError(f"unknown profile {profile!r}: use one of {', '.join(PROFILES)}")
+        raise ConfigError(
+            f"{sources.where('profile')}unknown profile {profile!r}: use one of "
+            f"{', '.join(PROFILES)}"
+        )
+    sources.profile = profile
 
     merged: dict[str, Any] = {**PROFILES[profile], **file_values, **env_values, **flags}
     merged["environment"], merged["profile"] = environment, profile

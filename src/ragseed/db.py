@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import urls
-from .errors import DatabaseError
+from .errors import ConfigError, DatabaseError
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -29,7 +29,12 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
                 raise DatabaseError(f"cannot create SQLite database {db}: {parent} does not exist")
         engine = create_engine(parsed, poolclass=NullPool)
         # Another writer (a concurrent ragseed run) is waited for, not failed on.
-        busy_ms = int(os.environ.get("RAGSEED_SQLITE_BUSY_TIMEOUT_MS", "60000"))
+        busy = os.environ.get("RAGSEED_SQLITE_BUSY_TIMEOUT_MS", "") or "60000"
+        if not busy.isascii() or not busy.isdigit():
+            raise ConfigError(
+                f"RAGSEED_SQLITE_BUSY_TIMEOUT_MS: must be a number of milliseconds (got {busy!r})"
+            )
+        busy_ms = int(busy)
 
         # pysqlite's own transaction handling defers BEGIN and commits around DDL; take over so
         # that DDL, reset and load share one transaction, and take the write lock up front.

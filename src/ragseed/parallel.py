@@ -215,7 +215,7 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
     if not url.startswith(("postgres", "postgresql")):
         raise ConfigError("--parallel needs PostgreSQL: SQLite has a single writer")
     if workers < 1:
-        raise ConfigError("--parallel takes a number of workers >= 1")
+        raise ConfigError(f"--parallel: must be at least 1 (got {workers})")
     static = static_data(config)
     engine = make_engine(url)
     run_id = str(uuid.uuid4())
