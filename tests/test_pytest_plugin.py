@@ -15,6 +15,13 @@ from tests.dbutil import dump, execute, scalar
 
 pytest_plugins = ["pytester"]
 
+
+@pytest.fixture(autouse=True)
+def _not_an_xdist_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The inner runs are single-process: when this suite runs under xdist, its worker id must
+    not leak into them (the plugin would name its databases after a worker that is not there)."""
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+
 SUITE = """
 import pytest
 from sqlalchemy import text
