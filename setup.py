@@ -18,14 +18,14 @@ import tempfile
 from setuptools import setup
 
 COMPILED = [
-    "src/ragseed/rng.py",
-    "src/ragseed/generate/tokens.py",
+    "src/ragseed/core/rng.py",
+    "src/ragseed/core/tokens.py",
     "src/ragseed/generate/language.py",
     "src/ragseed/generate/compose.py",
     "src/ragseed/generate/questions.py",
     "src/ragseed/generate/triplets.py",
     "src/ragseed/generate/tenant.py",
-    "src/ragseed/generate/layout.py",
+    "src/ragseed/core/layout.py",
 ]
 
 

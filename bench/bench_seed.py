@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ragseed.schema import TABLES as SCHEMA_TABLES
+from ragseed.db.schema import TABLES as SCHEMA_TABLES
 
 BENCH = Path(__file__).resolve().parent
 PY = sys.executable
@@ -158,8 +158,8 @@ def tables() -> tuple[str, ...]:
 
 
 def create_schema(url: str, dialect: str) -> None:
-    from ragseed.db import make_engine
-    from ragseed.schema import build_metadata
+    from ragseed.db.engine import make_engine
+    from ragseed.db.schema import build_metadata
 
     engine = make_engine(url)
     try:
@@ -208,7 +208,7 @@ class Postgres(Backend):
     def _dsn(url: str, database: str | None = None) -> str:
         from sqlalchemy.engine import make_url
 
-        from ragseed.urls import normalize
+        from ragseed.db.urls import normalize
 
         u = make_url(normalize(url)).set(drivername="postgresql")
         if database:
@@ -269,7 +269,7 @@ class Postgres(Backend):
     def describe(self) -> str:
         from sqlalchemy.engine import make_url
 
-        from ragseed.urls import normalize
+        from ragseed.db.urls import normalize
 
         u = make_url(normalize(self.server_url))
         where = u.query.get("host") or f"{u.host}:{u.port or 5432}"

@@ -1,7 +1,7 @@
 """The floor (method "floor"): the plainest fast load of exactly the rows ragseed generates.
 
 Before timing, every row ragseed would write is generated in memory with ragseed's own generator
-(ragseed.stream.iter_blocks, same Config and Plan as `ragseed seed`) and projected onto the
+(ragseed.run.blocks.iter_blocks, same Config and Plan as `ragseed seed`) and projected onto the
 written columns the way ragseed's loaders do (target.projection; chat_turns.sources as a list for
 a PostgreSQL array or JSON text otherwise; timestamps as the generated text, plus '+00' on
 PostgreSQL). Then, timed: per table in FK order, one
@@ -26,15 +26,15 @@ import sys
 import time
 from typing import Any
 
-from ragseed.config import build_config
-from ragseed.db import transaction
-from ragseed.generate.rows import TIMESTAMP_COLUMNS
-from ragseed.plan import Plan
-from ragseed.schema import TABLES
-from ragseed.static import load_static
-from ragseed.stream import iter_blocks
-from ragseed.target import Target, inspect_target
-from ragseed.urls import normalize
+from ragseed.core.config import build_config
+from ragseed.core.plan import Plan
+from ragseed.core.rows import TIMESTAMP_COLUMNS
+from ragseed.core.static import load_static
+from ragseed.db.engine import transaction
+from ragseed.db.schema import TABLES
+from ragseed.db.target import Target, inspect_target
+from ragseed.db.urls import normalize
+from ragseed.run.blocks import iter_blocks
 
 Row = tuple[Any, ...]
 

@@ -20,7 +20,7 @@ document's code; the only changes are marked `# bench:` and listed here:
    category (audio, image, office, text, video), so the document's call raises KeyError;
    "office" is the one holding doc, docx, pdf, pptx and the like.
 
-Tables must exist (the benchmark creates them with ragseed.schema.build_metadata). Run:
+Tables must exist (the benchmark creates them with ragseed.db.schema.build_metadata). Run:
 
     python bench/seed_doc_method.py --database-url URL --num-users 10 --num-docs 15
 """
@@ -40,8 +40,8 @@ from faker import Faker
 from sqlalchemy import create_engine, event
 from sqlalchemy.orm import Session, registry
 
-from ragseed.schema import build_metadata
-from ragseed.urls import normalize
+from ragseed.db.schema import build_metadata
+from ragseed.db.urls import normalize
 
 fake = Faker()
 Faker.seed(12345)  # the document's "Faker Library" section

@@ -17,11 +17,11 @@ import sys
 from sqlalchemy import text
 
 from ragseed import factories as F
-from ragseed.commands import database_url
-from ragseed.config import DEFAULT_SEED, build_config
-from ragseed.db import transaction
-from ragseed.errors import RagseedError
-from ragseed.target import inspect_target
+from ragseed.core.config import DEFAULT_SEED, build_config
+from ragseed.core.errors import RagseedError
+from ragseed.db.engine import transaction
+from ragseed.db.target import inspect_target
+from ragseed.run.commands import database_url
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:

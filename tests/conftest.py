@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ragseed.config import Config, build_config
+from ragseed.core.config import Config, build_config
 
 
 @pytest.fixture(scope="session")
@@ -36,7 +36,7 @@ def _admin(url: str):  # type: ignore[no-untyped-def]
     import psycopg
     from sqlalchemy.engine import make_url
 
-    from ragseed.urls import normalize
+    from ragseed.db.urls import normalize
 
     u = make_url(normalize(url)).set(drivername="postgresql")
     dsn = u.render_as_string(hide_password=False)
@@ -46,7 +46,7 @@ def _admin(url: str):  # type: ignore[no-untyped-def]
 def _with_database(url: str, name: str) -> str:
     from sqlalchemy.engine import make_url
 
-    from ragseed.urls import normalize
+    from ragseed.db.urls import normalize
 
     return make_url(normalize(url)).set(database=name).render_as_string(hide_password=False)
 

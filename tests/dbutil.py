@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import create_engine, inspect, text
 
-from ragseed.generate.rows import COLUMNS
-from ragseed.urls import normalize
+from ragseed.core.rows import COLUMNS
+from ragseed.db.urls import normalize
 
 ORDER = {
     "users": "id",

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ragseed import commands
-from ragseed.errors import ConfigError
+from ragseed.core.errors import ConfigError
+from ragseed.run import commands
 
 from .conftest import _admin, make_config
 from .dbutil import dump, scalar

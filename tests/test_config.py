@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ragseed.config import FLAGS, PROFILES, build_config, parse_languages
-from ragseed.errors import ConfigError, SafetyError
+from ragseed.core.config import FLAGS, PROFILES, build_config, parse_languages
+from ragseed.core.errors import ConfigError, SafetyError
 
 
 def test_defaults_are_the_seed_documents_seed_config() -> None:

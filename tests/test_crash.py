@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ragseed import commands
+from ragseed.run import commands
 
 from .conftest import make_config
 from .dbutil import dump, scalar

@@ -13,13 +13,13 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ragseed.config import build_config
-from ragseed.fingerprint import tenant_digest
-from ragseed.generate.rows import COLUMNS
+from ragseed.core.config import build_config
+from ragseed.core.fingerprint import tenant_digest
+from ragseed.core.plan import Plan
+from ragseed.core.rows import COLUMNS
+from ragseed.core.static import load_static
 from ragseed.generate.tenant import tenant_rows
-from ragseed.plan import Plan
-from ragseed.static import load_static
-from ragseed.stream import clock_for, iter_blocks
+from ragseed.run.blocks import clock_for, iter_blocks
 
 from .textutil import sample_outputs
 
@@ -53,9 +53,9 @@ def test_any_generation_order_gives_the_same_rows(seed: int, order: list[int]) -
 def test_rows_are_identical_in_another_process_with_another_hash_seed() -> None:
     """str hashes are salted per process; nothing we generate may depend on them."""
     code = (
-        "from ragseed.config import build_config; from ragseed.plan import Plan;"
-        "from ragseed.static import load_static; from ragseed.stream import iter_blocks;"
-        "from ragseed.generate.rows import COLUMNS;"
+        "from ragseed.core.config import build_config; from ragseed.core.plan import Plan;"
+        "from ragseed.core.static import load_static; from ragseed.run.blocks import iter_blocks;"
+        "from ragseed.core.rows import COLUMNS;"
         "p = Plan(build_config({'environment': 'testing', 'num_users': 5}, environ={}),"
         " load_static());"
         "print(sum(b.fingerprint for b in iter_blocks(p, range(5), tables=list(COLUMNS))))"
@@ -90,7 +90,7 @@ _INDEX = st.one_of(st.integers(min_value=0, max_value=10**9), st.sampled_from(["
 @given(st.integers(0, 2**63), st.lists(_INDEX, max_size=3), _INDEX)
 def test_uuids_for_is_uuid_for(seed: int, index: list[int | str], last: int | str) -> None:
     """The prefix-hashing shortcut gives exactly the ids of the plain derivation."""
-    from ragseed import rng as R
+    from ragseed.core import rng as R
 
     assert R.uuids_for(seed, "chunk", *index)(last) == R.uuid_for(seed, "chunk", *index, last)
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from ragseed import commands
 from ragseed.cli import app
-from ragseed.db import make_engine
+from ragseed.db.engine import make_engine
+from ragseed.run import commands
 
 from .conftest import make_config
 

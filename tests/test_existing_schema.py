@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ragseed import commands
-from ragseed.errors import SchemaError
+from ragseed.core.errors import SchemaError
+from ragseed.run import commands
 
 from .conftest import make_config
 from .dbutil import execute, scalar

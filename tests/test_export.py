@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from ragseed import commands
-from ragseed.errors import ConfigError, LedgerError
+from ragseed.core.errors import ConfigError, LedgerError
 from ragseed.export import export_eval
+from ragseed.run import commands
 
 from .conftest import make_config
 from .dbutil import dump

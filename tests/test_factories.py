@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
-from ragseed import commands
 from ragseed import factories as F
-from ragseed.db import make_engine
-from ragseed.errors import ConflictError
-from ragseed.generate.rows import COLUMNS
+from ragseed.core.errors import ConflictError
+from ragseed.core.rows import COLUMNS
+from ragseed.db.engine import make_engine
+from ragseed.run import commands
 
 from .conftest import make_config
 from .dbutil import dump, scalar

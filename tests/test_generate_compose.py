@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ragseed.core.tokens import estimate_tokens
 from ragseed.generate.compose import (
     boilerplate_text,
     document_pieces,
@@ -17,9 +18,8 @@ from ragseed.generate.compose import (
 )
 from ragseed.generate.language import LANGUAGES, TOPICS, language
 from ragseed.generate.questions import answer_for, keywords_of, question_for
-from ragseed.generate.tokens import estimate_tokens
 
-from .textutil import (
+from .textutil import (  # fmt: skip
     ARABIC,
     LANGS,
     LATIN,
@@ -30,7 +30,7 @@ from .textutil import (
     document,
     parsed,
     words,
-)  # fmt: skip
+)
 
 
 @given(SEEDS, LANGS, TOPIC, st.integers(min_value=1, max_value=14))

@@ -7,11 +7,11 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ragseed.config import build_config
-from ragseed.generate.rows import Clock, Rows
+from ragseed.core.config import build_config
+from ragseed.core.plan import EXTRACTABLE, Features, Plan, extractable
+from ragseed.core.rows import Clock, Rows
+from ragseed.core.static import load_static
 from ragseed.generate.tenant import tenant_rows
-from ragseed.plan import EXTRACTABLE, Features, Plan, extractable
-from ragseed.static import load_static
 
 STATIC = load_static()
 SEEDS = st.integers(0, 2**32)

@@ -1,4 +1,4 @@
-"""Tests for ragseed.generate.tokens: the token estimate and the word split."""
+"""Tests for ragseed.core.tokens: the token estimate and the word split."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ragseed.generate.tokens import estimate_tokens, words_of
+from ragseed.core.tokens import estimate_tokens, words_of
 
 from .textutil import WORD
 

@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from ragseed.config import build_config
-from ragseed.errors import ConfigError
-from ragseed.generate.rows import Clock
+from ragseed.core.config import build_config
+from ragseed.core.errors import ConfigError
+from ragseed.core.plan import Plan
+from ragseed.core.rows import Clock
+from ragseed.core.static import load_static
 from ragseed.generate.tenant import tenant_rows, user_row
-from ragseed.plan import Plan
-from ragseed.static import load_static
 
 #: the column holding the user's id, by table
 USER_COLUMNS = {"documents": 1, "chunk_store": 1, "chat_sessions": 1, "chat_turns": 2,

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect
 
-from ragseed import commands
-from ragseed.commands import Shard
-from ragseed.errors import LedgerError, SafetyError, SchemaError
-from ragseed.parallel import seed_parallel
-from ragseed.urls import normalize
+from ragseed.core.errors import LedgerError, SafetyError, SchemaError
+from ragseed.db.urls import normalize
+from ragseed.run import commands
+from ragseed.run.commands import Shard
+from ragseed.run.parallel import seed_parallel
 
 from .conftest import make_config
 from .dbutil import dump, execute, scalar

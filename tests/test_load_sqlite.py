@@ -9,14 +9,14 @@ from contextlib import contextmanager
 
 import pytest
 
-from ragseed import commands
-from ragseed.db import transaction
-from ragseed.errors import DatabaseError
+from ragseed.core.errors import DatabaseError
+from ragseed.core.plan import Plan
+from ragseed.core.static import load_static
+from ragseed.db.engine import transaction
+from ragseed.db.target import Target, inspect_target
 from ragseed.load.sqlite import ForeignKeyError, SqliteLoader
-from ragseed.plan import Plan
-from ragseed.static import load_static
-from ragseed.stream import iter_blocks
-from ragseed.target import Target, inspect_target
+from ragseed.run import commands
+from ragseed.run.blocks import iter_blocks
 
 from .conftest import make_config
 from .dbutil import scalar

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from ragseed import commands
-from ragseed.errors import ConfigError, DatabaseError
-from ragseed.parallel import seed_parallel
+from ragseed.core.errors import ConfigError, DatabaseError
+from ragseed.run import commands
+from ragseed.run.parallel import seed_parallel
 
 from .conftest import make_config
 from .dbutil import dump, execute, scalar
@@ -30,7 +30,7 @@ TWO_SHARES = dict(num_users=40, docs_per_user=2, sessions_per_user=2)
 def _schema(url: str) -> list[tuple[str, ...]]:
     from sqlalchemy import create_engine, text
 
-    from ragseed.urls import normalize
+    from ragseed.db.urls import normalize
 
     engine = create_engine(normalize(url))
     with engine.connect() as conn:
@@ -69,8 +69,8 @@ def test_indexes_and_constraints_come_back(pg_url: str) -> None:
 
 def _fail_tenant(tenant: int) -> list[str]:
     """DDL that makes inserting one tenant's user row fail."""
-    from ragseed.plan import Features, Plan
-    from ragseed.static import load_static
+    from ragseed.core.plan import Features, Plan
+    from ragseed.core.static import load_static
 
     victim = Plan(make_config("sqlite://", **TWO_SHARES), load_static(), Features()).user_id(tenant)
     return [
@@ -157,9 +157,9 @@ def test_rebuild_lanes_split_the_largest_table_from_the_others(pg_url: str) -> N
     """Lane one builds the largest table's slow (GIN) index, lane two everything of the other
     tables and then the largest table's B-tree builds (which run beside a GIN build), and the
     largest table's ALTERs come last; together they are every deferred statement, in order."""
-    from ragseed.db import transaction
+    from ragseed.db.engine import transaction
+    from ragseed.db.target import inspect_target
     from ragseed.load.postgres import PostgresLoader
-    from ragseed.target import inspect_target
 
     commands.init(make_config(pg_url))
     with transaction(pg_url) as conn:
@@ -184,10 +184,10 @@ def test_rebuild_lanes_split_the_largest_table_from_the_others(pg_url: str) -> N
 def test_cleanup_restores_the_schema_whatever_part_of_the_rebuild_committed(pg_url: str) -> None:
     """Keys are rebuilt as unique indexes, then attached: cleanup after a crash between the two
     (or after both) must still end with the original constraints."""
-    from ragseed.db import transaction
+    from ragseed.db.engine import transaction
+    from ragseed.db.target import inspect_target
     from ragseed.load.postgres import PostgresLoader
-    from ragseed.parallel import _savepoint_ddl
-    from ragseed.target import inspect_target
+    from ragseed.run.parallel import _savepoint_ddl
 
     commands.init(make_config(pg_url))
     before = _schema(pg_url)
@@ -213,7 +213,7 @@ def test_loaders_claim_every_run_once_and_start_with_their_own() -> None:
     takes fewer runs instead of making the others wait for it."""
     from multiprocessing import get_context
 
-    from ragseed.pipeline import DEAL, claims
+    from ragseed.run.producers import DEAL, claims
 
     tenants = list(range(5 * DEAL + 3))  # six runs, the last one short
     next_run = get_context("spawn").Value("q", 2)
@@ -248,10 +248,10 @@ def test_foreign_keys_are_added_not_valid_then_validated_per_referencing_table()
 
 
 def test_cleanup_validates_the_foreign_keys_a_run_added_not_valid(pg_url: str) -> None:
-    from ragseed.db import transaction
+    from ragseed.db.engine import transaction
+    from ragseed.db.target import inspect_target
     from ragseed.load.postgres import PostgresLoader, deferred_checks
-    from ragseed.parallel import _cleanup
-    from ragseed.target import inspect_target
+    from ragseed.run.parallel import _cleanup
 
     commands.init(make_config(pg_url))
     before = _schema(pg_url)
@@ -275,9 +275,9 @@ def test_only_a_truncating_bulk_load_holds_the_tables_exclusively(pg_url: str) -
     """Totals may skip the count(*) only when the seed's own TRUNCATE locked the tables until its
     commit; phase 1 of a parallel run (whose loaders write in other transactions) does not
     truncate, and its locks end with it."""
-    from ragseed.db import transaction
+    from ragseed.db.engine import transaction
+    from ragseed.db.target import inspect_target
     from ragseed.load.postgres import PostgresLoader
-    from ragseed.target import inspect_target
 
     commands.init(make_config(pg_url))
     for truncate in (True, False):

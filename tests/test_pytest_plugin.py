@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ragseed import commands
-from ragseed.config import build_config
+from ragseed.core.config import build_config
 from ragseed.factories.databases import Registry
+from ragseed.run import commands
 from tests.conftest import make_config
 from tests.dbutil import dump, execute, scalar
 
@@ -21,6 +21,7 @@ def _not_an_xdist_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     """The inner runs are single-process: when this suite runs under xdist, its worker id must
     not leak into them (the plugin would name its databases after a worker that is not there)."""
     monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+
 
 SUITE = """
 import pytest

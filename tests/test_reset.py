@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ragseed import commands
-from ragseed.errors import DatabaseError
+from ragseed.core.errors import DatabaseError
+from ragseed.run import commands
 from tests.conftest import make_config
 from tests.dbutil import dump, execute, scalar, schema_snapshot
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from ragseed import commands
-from ragseed.commands import FULL, Shard, parse_shard
-from ragseed.errors import ConfigError
+from ragseed.core.errors import ConfigError
+from ragseed.run import commands
+from ragseed.run.commands import FULL, Shard, parse_shard
 
 from .conftest import make_config
 from .dbutil import dump, scalar

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from ragseed import commands, verify
-from ragseed.commands import Shard
-from ragseed.errors import LedgerError
+from ragseed import verify
+from ragseed.core.errors import LedgerError
 from ragseed.export import export_eval
+from ragseed.run import commands
+from ragseed.run.commands import Shard
 
 from .conftest import make_config
 from .dbutil import dump, scalar
@@ -98,7 +99,7 @@ def test_export_names_tenants_by_key(db_url: str, tmp_path: Path) -> None:
 def _rows(url: str, sql: str) -> list[tuple[object, ...]]:
     from sqlalchemy import create_engine, text
 
-    from ragseed.urls import normalize
+    from ragseed.db.urls import normalize
 
     engine = create_engine(normalize(url))
     with engine.connect() as conn:
@@ -132,7 +133,7 @@ def test_staging_keys_are_secret_per_database_and_stable_within_it(
 @pytest.mark.parametrize("tenant_ids", ["uuid", "api-key"])
 def test_factories_under_both_id_modes(db_url: str, tenant_ids: str) -> None:
     from ragseed import factories as F
-    from ragseed.db import make_engine
+    from ragseed.db.engine import make_engine
 
     engine = make_engine(db_url)
     commands.init(make_config(db_url))

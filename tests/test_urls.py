@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from ragseed import urls
-from ragseed.errors import ConfigError
+from ragseed.core.errors import ConfigError
+from ragseed.db import urls
 
 
 @pytest.mark.parametrize(

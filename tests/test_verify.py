@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from ragseed import commands, verify
-from ragseed.errors import DatabaseError, LedgerError
+from ragseed import verify
+from ragseed.core.errors import DatabaseError, LedgerError
+from ragseed.run import commands
 from ragseed.verify.report import Report
 
 from .conftest import make_config

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .errors import ConfigError, RagseedError
+from .core.errors import ConfigError, RagseedError
 
 app = typer.Typer(
     help="Seed a multi-tenant RAG engine's database with realistic, deterministic data.",
@@ -67,7 +67,7 @@ def _main(
 
 
 def _build(flags: dict[str, Any], config_file: Path | None) -> Any:
-    from .config import FLAGS, build_config
+    from .core.config import FLAGS, build_config
 
     return build_config(flags, config_file=config_file, flag_names=FLAGS)
 
@@ -166,8 +166,8 @@ def seed(
 
     Running the same command again does nothing; a grown config (more users, documents per user,
     sessions or turns) adds exactly the missing rows; any other change needs --reset."""
-    from . import commands
-    from .config import parse_languages
+    from .core.config import parse_languages
+    from .run import commands
 
     flags: dict[str, Any] = dict(
         environment=env, profile=profile, num_users=num_users, docs_per_user=num_docs,
@@ -183,7 +183,7 @@ def seed(
                           "--parallel")  # fmt: skip
     out = _console()
     if parallel is not None:
-        from .parallel import seed_parallel
+        from .run.parallel import seed_parallel
 
         outcome = seed_parallel(cfg, parallel, graph=graph)
         if not quiet:
@@ -275,8 +275,8 @@ def next_steps(cfg: Any, database_url: str | None, config_file: Path | None) -> 
     to the engine, which takes the API key itself as the tenant id."""
     import shlex
 
-    from . import commands
-    from .urls import redact
+    from .db.urls import redact
+    from .run import commands
 
     where = ""
     if database_url:  # DATABASE_URL or a config file point the next commands there by themselves
@@ -334,7 +334,7 @@ def init(
     ] = None,
 ) -> None:
     """Create the RAG tables that are missing (nothing else is changed)."""
-    from . import commands
+    from .run import commands
 
     result = commands.init(_build({"environment": env, "database_url": database_url}, config),
                            graph=graph)  # fmt: skip
@@ -352,7 +352,7 @@ def reset(
     """Empty every RAG table (TRUNCATE ... CASCADE on PostgreSQL), in one transaction."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from . import commands
+    from .run import commands
 
     cfg = _build({"environment": env, "database_url": database_url}, config)
     if quiet:
@@ -385,7 +385,7 @@ def status(
 
     from rich.table import Table
 
-    from . import commands
+    from .run import commands
 
     result = commands.status(_build({"environment": env, "database_url": database_url}, config))
     st = result.state
@@ -457,8 +457,8 @@ def stamp(
 
     \b
     DELETE FROM ragseed_runs WHERE kind = 'stamp' AND environment = 'production';"""
-    from . import commands
-    from .config import ENVIRONMENTS
+    from .core.config import ENVIRONMENTS
+    from .run import commands
 
     if environment not in ENVIRONMENTS:
         raise ConfigError(f"unknown environment {environment!r}: use one of "
@@ -476,7 +476,7 @@ def migrate(
     revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
 ) -> None:
     """Create the tables through ragseed's Alembic migrations instead of `init`."""
-    from . import commands
+    from .run import commands
 
     cfg = _build({"environment": env, "database_url": database_url}, config)
     result = commands.migrate(cfg, revision)

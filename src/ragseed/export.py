@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from .config import Config
-from .db import transaction
-from .errors import ConfigError
+from .core.config import Config
+from .core.errors import ConfigError
+from .db.engine import transaction
 from .verify.seeded import (
     Seeded,
     TurnTruth,
@@ -70,7 +70,7 @@ def _writer(path: Path, files: list[Path]) -> Iterator[IO[str]]:
 def export_eval(config: Config, out_dir: Path, fmt: str = "both") -> ExportSummary:
     """Export the seeded questions of config.database_url into out_dir. Raises RagseedError
     subclasses (unreachable database, not seeded by ragseed, unknown format)."""
-    from .target import inspect_target
+    from .db.target import inspect_target
 
     if fmt not in FORMATS:
         raise ConfigError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")

@@ -88,7 +88,7 @@ def ragseed_db(request: pytest.FixtureRequest, ragseed_databases: Registry) -> S
 
     Function-scoped only so that it can read the marker: the database itself lives all session.
     """
-    from .errors import RagseedError
+    from .core.errors import RagseedError
     from .factories.databases import settings_from
 
     marker = request.node.get_closest_marker("ragseed")
@@ -141,7 +141,7 @@ def ragseed_api_keys(ragseed_db: SeededDatabase) -> dict[str, str]:
 @pytest.fixture
 def ragseed_tenant(ragseed_db: SeededDatabase) -> User:
     """A seeded tenant with indexed documents: .id, .email, .api_key, .document_ids, .chunks."""
-    from .errors import RagseedError
+    from .core.errors import RagseedError
 
     try:
         return ragseed_db.tenant()

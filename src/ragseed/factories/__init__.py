@@ -24,16 +24,7 @@ from .definitions import (
 )
 from .generation import FACTORY_BASE, tenant_index, user_object
 from .keys import current_scope, key_scope, next_key
-from .objects import (
-    ChatSession,
-    ChatTurn,
-    Chunk,
-    Document,
-    DocumentChunk,
-    Triplet,
-    User,
-    as_row,
-)
+from .objects import ChatSession, ChatTurn, Chunk, Document, DocumentChunk, Triplet, User, as_row
 from .store import bind
 
 __all__ = [

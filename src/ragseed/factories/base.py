@@ -16,9 +16,9 @@ from factory.base import Factory
 from factory.declarations import Trait as _Trait
 from sqlalchemy import Connection
 
-from ..config import DEFAULT_SEED
-from ..generate.rows import Rows
-from ..plan import Features
+from ..core.config import DEFAULT_SEED
+from ..core.plan import Features
+from ..core.rows import Rows
 from . import generation as G
 from . import objects as O
 from . import store

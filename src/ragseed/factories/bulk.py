@@ -7,14 +7,14 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, text
 
-from ..commands import static_data
-from ..config import Config, build_config
-from ..db import describe_error
-from ..errors import ConflictError
+from ..core.config import Config, build_config
+from ..core.errors import ConflictError
+from ..core.plan import Plan
+from ..db.engine import describe_error
 from ..generate.tenant import user_row
 from ..load import loader_class
-from ..plan import Plan
-from ..stream import clock_for, iter_blocks
+from ..run.blocks import clock_for, iter_blocks
+from ..run.commands import static_data
 from . import generation as G
 from . import store
 from .objects import User

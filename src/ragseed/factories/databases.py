@@ -16,15 +16,16 @@ from typing import Any
 
 from sqlalchemy import Engine, inspect
 
-from .. import commands, ledger, urls
-from ..config import Config, build_config
-from ..db import make_engine, transaction
-from ..errors import ConfigError, LedgerError, RagseedError, SafetyError
+from ..core.config import Config, build_config
+from ..core.errors import ConfigError, LedgerError, RagseedError, SafetyError
+from ..core.plan import Features, Plan
+from ..db import urls
+from ..db.engine import make_engine, transaction
+from ..db.schema import CORE_TABLES
+from ..db.target import inspect_target
 from ..generate.tenant import user_row
-from ..plan import Features, Plan
-from ..schema import CORE_TABLES
-from ..stream import clock_for
-from ..target import inspect_target
+from ..run import commands, ledger
+from ..run.blocks import clock_for
 from .generation import user_object
 from .objects import User
 

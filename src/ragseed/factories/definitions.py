@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..generate.rows import empty_rows
+from ..core.rows import empty_rows
 from . import generation as G
 from . import objects as O
 from .base import Call, RagFactory, Trait

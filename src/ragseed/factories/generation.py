@@ -12,16 +12,16 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
-from .. import rng as R
-from ..config import Config
+from ..core import rng as R
+from ..core.config import Config
+from ..core.plan import DocLayout, Features, Plan, text_hash
+from ..core.rows import Row, Rows, empty_rows
+from ..core.static import NO_STATIC, StaticData, load_static
 from ..generate import compose
 from ..generate.language import TOPICS
-from ..generate.rows import Row, Rows, empty_rows
 from ..generate.tenant import tenant_rows
 from ..generate.triplets import triplets_for
-from ..plan import DocLayout, Features, Plan, text_hash
-from ..static import NO_STATIC, StaticData, load_static
-from ..stream import clock_for
+from ..run.blocks import clock_for
 from .objects import Chunk, User, attach, new_user
 
 #: Config allows at most 10M users, so string-keyed users never reuse a seeded tenant index.

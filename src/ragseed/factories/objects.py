@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ..generate.rows import COLUMNS, TIMESTAMP_COLUMNS, Row, Rows
-from ..plan import DocLayout
+from ..core.plan import DocLayout
+from ..core.rows import COLUMNS, TIMESTAMP_COLUMNS, Row, Rows
 
 
 def _ts(value: object) -> datetime:

@@ -14,9 +14,9 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Connection, Transaction, bindparam, text
 from sqlalchemy.orm import Session
 
-from ..generate.rows import Rows
+from ..core.rows import Rows
+from ..db.target import Target, inspect_target
 from ..load import loader_class
-from ..target import Target, inspect_target
 
 Handle = Session | Connection
 

@@ -14,9 +14,9 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
-from .. import rng as R
+from ..core import rng as R
+from ..core.tokens import estimate_tokens, words_of
 from .language import Language, draw, language
-from .tokens import estimate_tokens, words_of
 
 _SECTION_STARTS = (0.15, 0.40, 0.85)  # where Overview, Technical Details, Conclusion begin
 _SPREAD = 0.24  # accepted chunk size: chunk_tokens * (1 +- _SPREAD)

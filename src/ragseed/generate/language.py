@@ -20,9 +20,9 @@ from functools import cache
 from operator import itemgetter
 from types import ModuleType
 
-from .. import rng as R
+from ..core import rng as R
+from ..core.tokens import estimate_tokens, words_of
 from . import vocab_ar, vocab_en
-from .tokens import estimate_tokens, words_of
 
 LANGUAGES: tuple[str, ...] = ("en", "ar")
 TOPICS: tuple[str, ...] = tuple(vocab_en.TOPIC_TERMS)
@@ -119,7 +119,7 @@ class Language:
 
     def find_terms(self, tokens: list[str]) -> list[tuple[int, int, str]]:
         """Vocabulary terms found as whole words in ``tokens`` (lowercase words, as
-        :func:`~ragseed.generate.tokens.words_of` gives): (start, end, term), longest first."""
+        :func:`~ragseed.core.tokens.words_of` gives): (start, end, term), longest first."""
         found = []
         i = 0
         while i < len(tokens):

@@ -11,10 +11,10 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from .. import rng as R
+from ..core import rng as R
+from ..core.tokens import estimate_tokens, words_of
 from .compose import Piece, filled_templates, glue_tokens, sentences
 from .language import Language, language
-from .tokens import estimate_tokens, words_of
 
 
 def keywords_of(text: str, lang: str) -> list[str]:

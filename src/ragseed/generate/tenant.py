@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .. import rng as R
-from ..plan import (
+from ..core import rng as R
+from ..core.plan import (
     BOILERPLATE_POOL,
     CONTENT_TYPE_BY_EXT,
     DocLayout,
@@ -21,12 +21,12 @@ from ..plan import (
     text_hash,
     unsupported_error,
 )
+from ..core.rows import Clock, Row, Rows, empty_rows
+from ..core.tokens import estimate_tokens
 from . import compose
 from .language import TOPICS
 from .names import DOMAINS, FIRST, LAST
 from .questions import answer_for, question_for
-from .rows import Clock, Row, Rows, empty_rows
-from .tokens import estimate_tokens
 from .triplets import triplets_for
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
@@ -101,7 +101,7 @@ def _slug(title: str) -> str:
 def document_pieces(plan: Plan, lay: DocLayout) -> tuple[str, list[compose.Piece]]:
     """(title, body chunks) of a document: deterministic from its (seed, tenant, index). Static
     chunks carry no composition (no templates)."""
-    from ..plan import split_static
+    from ..core.plan import split_static
 
     if lay.static is not None:
         texts = split_static(lay.static.content, plan.config.chunk_tokens)

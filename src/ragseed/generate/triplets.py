@@ -6,10 +6,10 @@ from __future__ import annotations
 import itertools
 import random
 
-from .. import rng as R
+from ..core import rng as R
+from ..core.tokens import words_of
 from .compose import Piece, filled_templates, sentences
 from .language import Language, language
-from .tokens import words_of
 
 _FALLBACK_RELATIONS = ("related_to", "part_of", "depends_on", "mentions", "configured_by")
 

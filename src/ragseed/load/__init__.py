@@ -17,6 +17,6 @@ def loader_class(dialect: str) -> type[Loader]:
         from .sqlite import SqliteLoader
 
         return SqliteLoader
-    from ..errors import ConfigError
+    from ..core.errors import ConfigError
 
     raise ConfigError(f"no loader for database {dialect!r}: ragseed supports sqlite and postgresql")

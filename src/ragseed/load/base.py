@@ -11,12 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..generate.rows import Rows
+from ..core.rows import Rows
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-    from ..target import Target
+    from ..db.target import Target
 
 #: table -> encoded rows (COPY bytes for PostgreSQL, parameter tuples for SQLite), in FK order
 Encoded = list[tuple[str, Any, int]]

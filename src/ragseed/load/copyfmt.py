@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 
-from ..generate.rows import TIMESTAMP_COLUMNS, Row
+from ..core.rows import TIMESTAMP_COLUMNS, Row
 
 #: Values ragseed makes itself from hex digits, letters and dashes: nothing to escape.
 SAFE_COLUMNS = frozenset(

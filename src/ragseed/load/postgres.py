@@ -14,7 +14,7 @@ import json
 import re
 from typing import Any
 
-from ..generate.rows import TIMESTAMP_COLUMNS, Row
+from ..core.rows import TIMESTAMP_COLUMNS, Row
 from .base import Encoder, Loader, TableDone
 from .copyfmt import encode_rows, row_formatter
 

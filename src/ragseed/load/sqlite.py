@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from ..errors import DatabaseError
-from ..generate.rows import Row, Rows
-from ..schema import TABLES
+from ..core.errors import DatabaseError
+from ..core.rows import Row, Rows
+from ..db.schema import TABLES
 from .base import Encoded, Encoder, Loader, TableDone
 
 #: Page cache while loading, in KiB (negative: a size, not a page count).

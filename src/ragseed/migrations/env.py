@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from ragseed.schema import build_metadata
+from ragseed.db.schema import build_metadata
 
 VERSION_TABLE = "ragseed_alembic_version"
 config = context.config
@@ -14,7 +14,7 @@ config = context.config
 def run() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        from ragseed.urls import normalize
+        from ragseed.db.urls import normalize
 
         engine = create_engine(normalize(config.get_main_option("sqlalchemy.url") or ""))
         with engine.begin() as conn:

@@ -6,9 +6,9 @@ in one transaction that is rolled back.
 
 from __future__ import annotations
 
-from .. import urls
-from ..config import Config
-from ..db import transaction
+from ..core.config import Config
+from ..db import urls
+from ..db.engine import transaction
 from . import integrity, realism, turns
 from .report import Check, Report
 from .seeded import existing_url, load, read_only, turn_keys, turn_total
@@ -24,7 +24,7 @@ def run(config: Config, *, sample: int | None = None, k: int | None = None) -> R
     sample: check this many turns (a deterministic sample) instead of all of them.
     k: depth of the keyword search (default: the seed's retrieval_k).
     """
-    from ..target import inspect_target
+    from ..db.target import inspect_target
 
     url = existing_url(config)
     with transaction(url, read_only=True) as conn:

@@ -11,12 +11,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .. import ledger
-from .. import rng as R
-from ..config import Config
-from ..errors import ConfigError, DatabaseError, LedgerError
+from ..core import rng as R
+from ..core.config import Config
+from ..core.errors import ConfigError, DatabaseError, LedgerError
+from ..core.plan import Features, Plan
 from ..generate.tenant import chat_truth
-from ..plan import Features, Plan
+from ..run import ledger
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -50,8 +50,8 @@ def existing_url(config: Config) -> str:
     it, and an empty file is no seed to read)."""
     from pathlib import Path
 
-    from .. import urls
-    from ..commands import database_url
+    from ..db import urls
+    from ..run.commands import database_url
 
     url = database_url(config)
     parsed = urls.parse(url)
@@ -72,8 +72,8 @@ def read_only(conn: Connection) -> None:
 
 def load(conn: Connection, config: Config) -> Seeded:
     """The seeded Plan. Raises LedgerError when ragseed did not seed this database."""
-    from ..commands import static_data
-    from ..topup import old_config
+    from ..run.commands import static_data
+    from ..run.topup import old_config
 
     state = ledger.state(conn)
     head = state.head
@@ -90,7 +90,7 @@ def load(conn: Connection, config: Config) -> Seeded:
             f"the ledger's configuration is not readable by this ragseed: {exc}"
         ) from None
     static = static_data(cfg)
-    from ..commands import static_hash
+    from ..run.commands import static_hash
 
     if identity.get("static") not in (None, static_hash(static)):
         raise ConfigError(

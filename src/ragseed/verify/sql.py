@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-    from ..target import Target
+    from ..db.target import Target
 
 
 @dataclass(frozen=True)

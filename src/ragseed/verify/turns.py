@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from ..core.tokens import estimate_tokens
 from ..generate.questions import keywords_of
 from ..generate.tenant import SYSTEM_PROMPT_TOKENS
-from ..generate.tokens import estimate_tokens
 from .report import Check, check, violations
 from .seeded import Seeded, TurnTruth, batched, truths
 from .sql import Dialect, decode_sources

@@ -6,7 +6,7 @@ Revises:
 
 from alembic import op
 
-from ragseed.schema import TABLES, build_metadata
+from ragseed.db.schema import TABLES, build_metadata
 
 revision = "0001"
 down_revision = None

@@ -10,20 +10,22 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from . import __version__, ledger, urls
-from .config import Config
-from .db import transaction
-from .errors import ConfigError, LedgerError, SafetyError
-from .fingerprint import Fingerprint
-from .generate import GENERATOR
-from .plan import Features, Plan
-from .schema import CORE_TABLES
-from .static import NO_STATIC, StaticData, load_static
+from .. import __version__
+from ..core.config import Config
+from ..core.errors import ConfigError, LedgerError, SafetyError
+from ..core.fingerprint import Fingerprint
+from ..core.plan import Features, Plan
+from ..core.static import NO_STATIC, StaticData, load_static
+from ..db import urls
+from ..db.engine import transaction
+from ..db.schema import CORE_TABLES
+from ..generate import GENERATOR
+from . import ledger
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-    from .target import Target
+    from ..db.target import Target
 
 #: pg_advisory_xact_lock key: the first 8 bytes of sha256("ragseed") as a signed bigint
 ADVISORY_KEY = 0x6A2F51D4C3B0E917
@@ -93,14 +95,14 @@ def table_counts(conn: Connection, tables: list[str]) -> dict[str, int]:
 
 
 def _before_begin(dialect: str, raw: Any) -> None:
-    from .load import loader_class
+    from ..load import loader_class
 
     loader_class(dialect).before_begin(raw)
 
 
 def _before_reset(dialect: str, raw: Any) -> None:
     """The same for a transaction that starts by emptying the tables."""
-    from .load import loader_class
+    from ..load import loader_class
 
     loader_class(dialect).before_begin(raw, emptying=True)
 
@@ -181,8 +183,8 @@ def seed(
     Decides from the ledger what to do: a fresh seed, nothing (the same seed is there), a top-up
     (the config grew), or this shard of a sharded seed.
     """
-    from .load import loader_class
-    from .target import inspect_target
+    from ..db.target import inspect_target
+    from ..load import loader_class
 
     started, t0 = datetime.now(UTC), time.perf_counter()
     url = database_url(config)
@@ -273,12 +275,13 @@ def seed(
 def _load(
     plan: Plan, tenants: range, loader: Any, progress: Progress | None, gen_workers: int | None
 ) -> Fingerprint:
-    from . import pipeline
 
     fp = Fingerprint()
     done = written = 0
-    with pipeline.lean_gc():
-        for item in pipeline.run(plan, tenants, loader.encoder(), workers=gen_workers):
+    from . import producers
+
+    with producers.lean_gc():
+        for item in producers.run(plan, tenants, loader.encoder(), workers=gen_workers):
             loader.write_encoded(item.encoded)
             fp = fp.combine(Fingerprint(item.fingerprint))
             done += item.tenants
@@ -291,7 +294,7 @@ def _load(
 def _top_up(
     old: Plan, new: Plan, tenants: range, loader: Any, progress: Progress | None
 ) -> Fingerprint:
-    from .stream import clock_for
+    from .blocks import clock_for
     from .topup import PRIMARY_KEYS, deltas
 
     tables = loader.tables()
@@ -392,7 +395,7 @@ class InitResult:
 
 def init(config: Config, *, graph: bool | None = None) -> InitResult:
     """Create the RAG tables that are missing (the whole schema on an empty database)."""
-    from .target import inspect_target
+    from ..db.target import inspect_target
 
     url = database_url(config)
     with transaction(url) as conn:
@@ -418,8 +421,8 @@ class ResetResult:
 def reset(config: Config, *, progress: Progress | None = None) -> ResetResult:
     """Empty every RAG table (TRUNCATE ... CASCADE on PostgreSQL) and record it in the ledger,
     in one transaction. progress(tables emptied, tables in all, rows deleted so far)."""
-    from .load import loader_class
-    from .target import inspect_target
+    from ..db.target import inspect_target
+    from ..load import loader_class
 
     url = database_url(config)
     with transaction(url, before_begin=_before_reset) as conn:
@@ -484,8 +487,8 @@ def status(config: Config, limit: int = 10) -> StatusResult:
     """The ledger's recent runs and what the tables hold now. Writes nothing."""
     from sqlalchemy import inspect
 
-    from .schema import TABLES
-    from .verify.seeded import existing_url
+    from ..db.schema import TABLES
+    from ..verify.seeded import existing_url
 
     url = existing_url(config)  # connecting would create the SQLite file it reports on
     with transaction(url) as conn:

@@ -116,7 +116,7 @@ def exists(conn: Connection) -> bool:
     have = {c["name"] for c in insp.get_columns(LEDGER)}
     missing = [c.name for c in runs.columns if c.name not in have]
     if missing:
-        from .errors import SchemaError
+        from ..core.errors import SchemaError
 
         raise SchemaError(
             f"table {LEDGER} exists but has no column(s) {', '.join(missing)}: it was not "
@@ -158,7 +158,7 @@ class State:
         return bool(self.runs) and len(self.done_shards) == self.shard_count
 
     def fingerprint(self) -> str:
-        from .fingerprint import Fingerprint
+        from ..core.fingerprint import Fingerprint
 
         total = Fingerprint()
         for run in self.runs:

@@ -16,9 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from .load.base import Encoded, Encoder
-from .plan import Plan
-from .stream import BLOCK_ROWS, FIRST_BLOCK_ROWS, iter_blocks
+from ..core.plan import Plan
+from ..load.base import Encoded, Encoder
+from .blocks import BLOCK_ROWS, FIRST_BLOCK_ROWS, iter_blocks
 
 #: Tenants go to generator processes in runs of this many: dealt round-robin, or claimed.
 DEAL = 32

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from ragseed import commands, pipeline
+from ragseed.core.plan import Plan
+from ragseed.core.static import load_static
+from ragseed.db.target import inspect_target
 from ragseed.load.sqlite import SqliteEncoder
-from ragseed.plan import Plan
-from ragseed.static import load_static
-from ragseed.stream import iter_blocks
-from ragseed.target import inspect_target
+from ragseed.run import commands, producers
+from ragseed.run.blocks import iter_blocks
 
 from .conftest import make_config
 from .dbutil import dump
 
-USERS = 70  # three claims of pipeline.DEAL tenants, the last one short
+USERS = 70  # three claims of producers.DEAL tenants, the last one short
 
 
 def _encoder() -> SqliteEncoder:
@@ -31,7 +31,7 @@ def test_every_tenant_is_generated_once(workers: int, share: bool) -> None:
     cfg = make_config("sqlite://", num_users=USERS, docs_per_user=2, sessions_per_user=1)
     plan = Plan(cfg, load_static(), _encoder().target.features)
     inline = list(iter_blocks(plan, range(USERS), block_rows=400))
-    items = list(pipeline.run(plan, range(USERS), _encoder(), workers, 400, share=share))
+    items = list(producers.run(plan, range(USERS), _encoder(), workers, 400, share=share))
     assert sum(i.tenants for i in items) == USERS
     assert sum(i.fingerprint for i in items) == sum(b.fingerprint for b in inline)
     users = sorted(row[0] for i in items for table, rows, _ in i.encoded if table == "users"
@@ -60,11 +60,11 @@ def test_generator_blocks_grow_across_claims_and_own_blocks_are_one_claim_each()
     enc = _encoder()
     plan = Plan(cfg, load_static(), enc.target.features)
     counter = mp.get_context("spawn").Value("q", 0)
-    grown = list(pipeline._claimed(plan, range(USERS), counter, enc, 10**6))
+    grown = list(producers._claimed(plan, range(USERS), counter, enc, 10**6))
     assert sum(i.tenants for i in grown) == USERS
-    assert max(i.tenants for i in grown) > pipeline.DEAL
+    assert max(i.tenants for i in grown) > producers.DEAL
     counter.value = 0
-    own = list(pipeline._own_claims(plan, range(USERS), counter, enc, 10**6))
+    own = list(producers._own_claims(plan, range(USERS), counter, enc, 10**6))
     assert [i.tenants for i in own] == [32, 32, USERS - 64]
     assert sum(i.fingerprint for i in own) == sum(i.fingerprint for i in grown)
 
@@ -72,7 +72,7 @@ def test_generator_blocks_grow_across_claims_and_own_blocks_are_one_claim_each()
 def test_lean_gc_relaxes_the_collector_while_generating_and_restores_it() -> None:
     import gc
 
-    from ragseed.pipeline import GC_THRESHOLD, lean_gc
+    from ragseed.run.producers import GC_THRESHOLD, lean_gc
 
     before, frozen = gc.get_threshold(), gc.get_freeze_count()
     with lean_gc():

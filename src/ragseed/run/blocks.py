@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from .fingerprint import tenant_digest
-from .generate.rows import Clock, Rows, empty_rows
-from .generate.tenant import tenant_rows
-from .plan import Plan
+from ..core.fingerprint import tenant_digest
+from ..core.plan import Plan
+from ..core.rows import Clock, Rows, empty_rows
+from ..generate.tenant import tenant_rows
 
 BLOCK_ROWS = 10_000
 #: The first block is small so that loading starts early; blocks then double up to BLOCK_ROWS.

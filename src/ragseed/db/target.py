@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .errors import SchemaError
-from .generate.rows import COLUMNS
-from .plan import Features
+from ..core.errors import SchemaError
+from ..core.plan import Features
+from ..core.rows import COLUMNS
 from .schema import CORE_TABLES, OPTIONAL_COLUMNS, OPTIONAL_TABLES, TABLES, build_metadata
 
 if TYPE_CHECKING:

@@ -30,19 +30,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from . import __version__, ledger
-from .db import transaction
-from .errors import ConfigError, DatabaseError, LedgerError
-from .fingerprint import Fingerprint
+from .. import __version__
+from ..core.errors import ConfigError, DatabaseError, LedgerError
+from ..core.fingerprint import Fingerprint
+from ..db.engine import transaction
+from . import ledger
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from sqlalchemy import Connection
 
-    from .config import Config
-    from .plan import Plan
-    from .target import Target
+    from ..core.config import Config
+    from ..core.plan import Plan
+    from ..db.target import Target
 
 
 @dataclass(frozen=True)
@@ -55,20 +56,20 @@ def _load_part(
     url: str, plan: Plan, target: Target, tenants: list[int], first: int, next_run: Any = None
 ) -> Part:
     """Load runs of tenants in one transaction: run ``first`` (so every loader has work of its
-    own from the start), then whichever runs are left when it asks (pipeline.claims), so that
+    own from the start), then whichever runs are left when it asks (producers.claims), so that
     a loader that starts late or loads slowly takes fewer runs and all finish together. The rows
     do not depend on which loader took a tenant. next_run: the shared counter (a worker process
     has it from _init_worker)."""
-    from . import pipeline
-    from .load.postgres import PostgresLoader
+    from ..load.postgres import PostgresLoader
+    from . import producers
 
     with transaction(url) as conn:
         loader = PostgresLoader(conn, target)
         fp = Fingerprint()
         counter = next_run or _next_run
-        runs = (u for run in pipeline.claims(tenants, counter, first) for u in run)
-        with pipeline.lean_gc():
-            for item in pipeline.produce(plan, runs, loader.encoder()):
+        runs = (u for run in producers.claims(tenants, counter, first) for u in run)
+        with producers.lean_gc():
+            for item in producers.produce(plan, runs, loader.encoder()):
                 loader.write_encoded(item.encoded)
                 fp = fp.combine(Fingerprint(item.fingerprint))
         return Part(fp.value, dict(loader.written))
@@ -80,7 +81,7 @@ _next_run: Any = None
 
 
 def _init_worker(parent: int, next_run: Any = None) -> None:
-    from .pipeline import _die_with_parent
+    from .producers import _die_with_parent
 
     global _next_run
     _die_with_parent(parent)
@@ -90,9 +91,9 @@ def _init_worker(parent: int, next_run: Any = None) -> None:
 def _warm_up(languages: list[str]) -> None:
     """Runs in each worker process while the calling process prepares the database: the
     imports and the text tables a loader needs, so that its first block is not late."""
-    from . import pipeline  # noqa: F401
-    from .generate.language import language
-    from .load import postgres  # noqa: F401
+    from ..generate.language import language
+    from ..load import postgres  # noqa: F401
+    from . import producers  # noqa: F401
 
     for lang in languages:
         language(lang)
@@ -122,7 +123,7 @@ def _rebuild_lanes(engine: Any, target: Target, lanes: list[list[str]]) -> None:
     that cleanup never waits on a lane's locks."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from .load.postgres import PostgresLoader
+    from ..load.postgres import PostgresLoader
 
     def run(lane: list[str]) -> None:
         with engine.begin() as conn:
@@ -138,7 +139,7 @@ def _rebuild_lanes(engine: Any, target: Target, lanes: list[list[str]]) -> None:
 
 
 def _cleanup(conn: Connection, tables: list[str], run_ids: list[str], ddl: list[str]) -> None:
-    from .load.postgres import deferred_checks
+    from ..load.postgres import deferred_checks
 
     conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)}")
     _savepoint_ddl(conn, ddl)
@@ -157,7 +158,7 @@ def _cleanup(conn: Connection, tables: list[str], run_ids: list[str], ddl: list[
 
 def recover(conn: Connection) -> list[str]:
     """Clean up after parallel runs that died (call with the ragseed lock held)."""
-    from .schema import TABLES
+    from ..db.schema import TABLES
 
     if not ledger.exists(conn):
         return []
@@ -198,6 +199,9 @@ def _loaders(workers: int, config: Config) -> Iterator[tuple[ProcessPoolExecutor
 def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) -> dict[str, Any]:
     from sqlalchemy import text
 
+    from ..db.engine import make_engine
+    from ..db.target import inspect_target
+    from ..load.postgres import PostgresLoader, deferred_checks
     from .commands import (
         ADVISORY_KEY,
         _check_environment,
@@ -207,9 +211,6 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
         plan_for,
         static_data,
     )
-    from .db import make_engine
-    from .load.postgres import PostgresLoader, deferred_checks
-    from .target import inspect_target
 
     url = database_url(config)
     if not url.startswith(("postgres", "postgresql")):
@@ -223,8 +224,8 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
     try:
         main = engine.connect()
     except Exception as exc:
-        from .db import describe_error
-        from .urls import redact
+        from ..db.engine import describe_error
+        from ..db.urls import redact
 
         raise DatabaseError(f"cannot connect to {redact(url)}: {describe_error(exc)}") from None
     with main, _loaders(workers, config) as (pool, next_run):
@@ -300,7 +301,7 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
                 _cleanup(main, tables, [run_id], ddl)
             if isinstance(exc, KeyboardInterrupt):
                 raise
-            from .db import describe_error, is_driver_error
+            from ..db.engine import describe_error, is_driver_error
 
             why = describe_error(exc) if is_driver_error(exc) else f"{type(exc).__name__}: {exc}"
             raise DatabaseError(

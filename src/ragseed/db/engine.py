@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..core.errors import ConfigError, DatabaseError
 from . import urls
-from .errors import ConfigError, DatabaseError
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from itertools import accumulate
 
-from .. import rng as R
-from ..plan import (
+from ..generate.language import TOPICS
+from . import rng as R
+from .plan import (
     BOILERPLATE_POOL,
     EXTENSIONS,
     EXTRACTABLE,
@@ -23,7 +24,6 @@ from ..plan import (
     extractable,
     split_static,
 )
-from .language import TOPICS
 
 
 def doc_layout(plan: Plan, u: int, d: int, user_created: int) -> DocLayout:

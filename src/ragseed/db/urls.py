@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import ConfigError
+from ..core.errors import ConfigError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL

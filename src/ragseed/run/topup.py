@@ -13,12 +13,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .config import Config
-from .errors import LedgerError
-from .fingerprint import tenant_digest
-from .generate.rows import COLUMNS, Clock, Row, Rows, empty_rows
-from .generate.tenant import tenant_rows
-from .plan import Plan
+from ..core.config import Config
+from ..core.errors import LedgerError
+from ..core.fingerprint import tenant_digest
+from ..core.plan import Plan
+from ..core.rows import COLUMNS, Clock, Row, Rows, empty_rows
+from ..generate.tenant import tenant_rows
 
 #: settings a top-up may raise; any other change needs --reset
 GROWTH = ("num_users", "docs_per_user", "sessions_per_user", "turns_per_session")

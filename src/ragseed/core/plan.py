@@ -193,7 +193,7 @@ class Plan:
     def layout(self, u: int, d: int, user_created: int | None = None) -> DocLayout:
         """The document's metadata and chunk layout, without generating its text.
         user_created: ``self.user_created(u)``, when the caller already has it."""
-        from .generate.layout import doc_layout
+        from .layout import doc_layout
 
         created = self.user_created(u) if user_created is None else user_created
         return doc_layout(self, u, d, created)
@@ -233,7 +233,7 @@ class Plan:
 
 def split_static(content: str, chunk_tokens: int) -> list[str]:
     """Split a static document at paragraph boundaries into chunks of about chunk_tokens."""
-    from .generate.tokens import estimate_tokens
+    from .tokens import estimate_tokens
 
     chunks: list[str] = []
     current: list[str] = []

@@ -11,7 +11,7 @@ import marshal
 from collections.abc import Sequence
 from hashlib import sha256
 
-from .generate.rows import Rows
+from .rows import Rows
 
 _MOD = 1 << 128
 # marshal format 2 writes values only: no references to repeated objects (format 3 added them),

@@ -1,0 +1,1 @@
+"""Databases: URLs, engines and transactions, the schema, the target's shape and the migrations."""
