@@ -21,7 +21,7 @@ from ragseed.core.config import DEFAULT_SEED, build_config
 from ragseed.core.errors import RagseedError
 from ragseed.db.engine import transaction
 from ragseed.db.target import inspect_target
-from ragseed.run.commands import database_url
+from ragseed.run.identity import database_url
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:

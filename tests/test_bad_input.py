@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from ragseed import api
 from ragseed.core.errors import ConfigError
-from ragseed.run import commands
 
 from .conftest import _admin, make_config
 from .dbutil import dump, scalar
@@ -84,7 +84,7 @@ def test_malformed_static_files_are_named(
     static = _static_dir(tmp_path, users, documents)
     url = f"sqlite:///{tmp_path / 'x.db'}"
     with pytest.raises(ConfigError, match=message):
-        commands.seed(make_config(url, static_dir=static))
+        api.seed(make_config(url, static_dir=static))
     assert not (tmp_path / "x.db").exists()
     res = _cli("seed", "--database-url", url, "--static-dir", str(static), cwd=tmp_path)
     assert "users.json" in _one_line_error(res) or "documents.json" in res.stderr
@@ -94,7 +94,7 @@ def test_invalid_json_file(tmp_path: Path) -> None:
     static = _static_dir(tmp_path, [])
     (static / "users.json").write_text("[{")
     with pytest.raises(ConfigError, match="users.json is not valid JSON"):
-        commands.seed(make_config(f"sqlite:///{tmp_path / 'x.db'}", static_dir=static))
+        api.seed(make_config(f"sqlite:///{tmp_path / 'x.db'}", static_dir=static))
 
 
 BAD_FLAGS = [
@@ -208,7 +208,7 @@ def test_other_commands_report_bad_values_alike(
 
 def test_read_only_sqlite_file(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'ro.db'}"
-    commands.init(make_config(url))
+    api.init(make_config(url))
     db = tmp_path / "ro.db"
     if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(db)]).returncode:
         pytest.skip("chattr +i is not available here (root ignores file modes)")
@@ -223,7 +223,7 @@ def test_read_only_sqlite_file(tmp_path: Path) -> None:
 def test_full_disk_sqlite(tmp_path: Path) -> None:
     """A real write failure: the process may not grow any file past 300 kB (RLIMIT_FSIZE)."""
     url = f"sqlite:///{tmp_path / 'full.db'}"
-    commands.seed(make_config(url, num_users=1, docs_per_user=1))
+    api.seed(make_config(url, num_users=1, docs_per_user=1))
     before = dump(url)
 
     def limit() -> None:
@@ -286,7 +286,7 @@ def test_sqlite_directory_that_does_not_exist(tmp_path: Path) -> None:
 def test_nothing_written_when_sqlite_is_locked(tmp_path: Path) -> None:
     """Another writer holds the lock: ragseed waits (busy_timeout), then reports it."""
     url = f"sqlite:///{tmp_path / 'l.db'}"
-    commands.init(make_config(url))
+    api.init(make_config(url))
     holder = sqlite3.connect(tmp_path / "l.db", isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:

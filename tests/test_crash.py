@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ragseed.run import commands
+from ragseed import api
 
 from .conftest import make_config
 from .dbutil import dump, scalar
@@ -74,7 +74,7 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
 
 @pytest.mark.slow
 def test_sigkill_during_a_first_seed_leaves_nothing(db_url: str) -> None:
-    commands.init(make_config(db_url))
+    api.init(make_config(db_url))
     proc = _start(db_url)
     _mid_load(db_url, proc)
     _kill(proc)
@@ -82,17 +82,17 @@ def test_sigkill_during_a_first_seed_leaves_nothing(db_url: str) -> None:
     assert scalar(db_url, "SELECT count(*) FROM chunk_store") == 0
     assert scalar(db_url, "SELECT count(*) FROM ragseed_runs WHERE kind = 'seed'") == 0
     # and the next run works normally
-    result = commands.seed(make_config(db_url, num_users=3))
+    result = api.seed(make_config(db_url, num_users=3))
     assert result.counts["users"] == 3
 
 
 @pytest.mark.slow
 def test_sigkill_during_reset_keeps_the_previous_seed(db_url: str) -> None:
-    commands.seed(make_config(db_url, num_users=3, seed=1))
+    api.seed(make_config(db_url, num_users=3, seed=1))
     before = dump(db_url)
     proc = _start(db_url, "--reset", "--seed", "2")
     _mid_load(db_url, proc)
     _kill(proc)
     assert dump(db_url) == before
-    again = commands.seed(make_config(db_url, num_users=3, seed=1))
+    again = api.seed(make_config(db_url, num_users=3, seed=1))
     assert again.skipped

@@ -8,9 +8,9 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from ragseed import api
 from ragseed.cli import app
 from ragseed.db.engine import make_engine
-from ragseed.run import commands
 
 from .conftest import make_config
 
@@ -36,7 +36,7 @@ def test_every_flag_in_the_readme_exists() -> None:
 
 def test_the_factory_example_runs(sqlite_url: str) -> None:
     (example,) = [b for b in _blocks("python") if "UserFactory" in b]
-    commands.init(make_config(sqlite_url))
+    api.init(make_config(sqlite_url))
     engine = make_engine(sqlite_url)
     with Session(engine) as session:
         scope: dict[str, object] = {"session": session}

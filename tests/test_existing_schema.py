@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from ragseed import api
 from ragseed.core.errors import SchemaError
-from ragseed.run import commands
 
 from .conftest import make_config
 from .dbutil import execute, scalar
@@ -51,7 +51,7 @@ ENGINE_DDL = [
 
 def test_engine_schema_with_generated_tsv_is_seeded_as_it_stands(pg_url: str) -> None:
     execute(pg_url, *ENGINE_DDL)
-    result = commands.seed(make_config(pg_url, num_users=3))
+    result = api.seed(make_config(pg_url, num_users=3))
     assert result.created_tables == ()
     n = scalar(pg_url, "SELECT count(*) FROM chunk_store")
     assert n > 0 and scalar(pg_url, "SELECT count(tsv) FROM chunk_store") == n
@@ -75,14 +75,14 @@ def test_stage_two_columns_are_filled_where_they_exist(pg_url: str) -> None:
         "REFERENCES chunk_store(id) ON DELETE SET NULL",
         "ALTER TABLE chunk_store ADD COLUMN chunk_context text",
     )
-    commands.seed(make_config(pg_url, num_users=3))
+    api.seed(make_config(pg_url, num_users=3))
     assert scalar(pg_url, "SELECT count(*) FROM chunk_store WHERE parent_id IS NOT NULL") > 0
     assert scalar(pg_url, "SELECT count(*) FROM chunk_store WHERE chunk_context IS NOT NULL") > 0
 
 
 def test_graph_flag_creates_and_seeds_graph_triplets(pg_url: str) -> None:
     execute(pg_url, *ENGINE_DDL)
-    commands.seed(make_config(pg_url, num_users=3), graph=True)
+    api.seed(make_config(pg_url, num_users=3), graph=True)
     assert scalar(pg_url, "SELECT count(*) FROM graph_triplets") > 0
 
 
@@ -90,27 +90,27 @@ def test_missing_required_column_is_named_and_nothing_is_written(pg_url: str) ->
     ddl = [s.replace("file_path text NOT NULL, ", "") for s in ENGINE_DDL]
     execute(pg_url, *ddl)
     with pytest.raises(SchemaError, match="documents has no column 'file_path'"):
-        commands.seed(make_config(pg_url))
+        api.seed(make_config(pg_url))
     assert scalar(pg_url, "SELECT count(*) FROM users") == 0
     assert scalar(pg_url, "SELECT to_regclass('ragseed_runs')::text") is None
 
 
 def test_column_with_a_default_is_left_to_the_database(sqlite_url: str) -> None:
-    commands.init(make_config(sqlite_url))
+    api.init(make_config(sqlite_url))
     execute(sqlite_url, "ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT 'free'")
-    commands.seed(make_config(sqlite_url, num_users=2))
+    api.seed(make_config(sqlite_url, num_users=2))
     assert scalar(sqlite_url, "SELECT count(*) FROM users WHERE plan = 'free'") == 2
 
 
 def test_unfillable_extra_column_is_refused(pg_url: str) -> None:
     execute(pg_url, *ENGINE_DDL, "ALTER TABLE chat_sessions ADD COLUMN channel text NOT NULL")
     with pytest.raises(SchemaError, match=r"chat_sessions\.channel is NOT NULL without a default"):
-        commands.seed(make_config(pg_url, num_users=2))
+        api.seed(make_config(pg_url, num_users=2))
     assert scalar(pg_url, "SELECT count(*) FROM users") == 0
 
 
 def test_migrations_create_the_schema(db_url: str) -> None:
-    commands.migrate(make_config(db_url))
-    result = commands.seed(make_config(db_url, num_users=2))
+    api.migrate(make_config(db_url))
+    result = api.seed(make_config(db_url, num_users=2))
     assert result.created_tables == ()
     assert result.counts["graph_triplets"] > 0

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from ragseed import api
 from ragseed.core.errors import ConfigError, LedgerError
 from ragseed.export import export_eval
-from ragseed.run import commands
 
 from .conftest import make_config
 from .dbutil import dump
@@ -31,7 +31,7 @@ def _jsonl(data: bytes) -> list[dict[str, Any]]:
 
 def test_export_is_deterministic_and_matches_the_database(db_url: str, tmp_path: Path) -> None:
     cfg = make_config(db_url, num_users=4, docs_per_user=5, empty_tenants=1)
-    commands.seed(cfg)
+    api.seed(cfg)
     first = export_eval(cfg, tmp_path / "a", "both")
     export_eval(cfg, tmp_path / "b", "both")
     a, b = _read(tmp_path / "a"), _read(tmp_path / "b")
@@ -79,7 +79,7 @@ def test_both_backends_export_the_same_bytes(sqlite_url: str, pg_url: str, tmp_p
     outs = []
     for url in (sqlite_url, pg_url):
         cfg = make_config(url, num_users=4, languages={"en": 0.5, "ar": 0.5})
-        commands.seed(cfg)
+        api.seed(cfg)
         export_eval(cfg, tmp_path / url.split(":")[0], "both")
         outs.append(_read(tmp_path / url.split(":")[0]))
     assert outs[0] == outs[1]
@@ -89,10 +89,10 @@ def test_formats_and_errors(sqlite_url: str, tmp_path: Path) -> None:
     cfg = make_config(sqlite_url)
     with pytest.raises(ConfigError, match="format"):
         export_eval(cfg, tmp_path / "x", "csv")
-    commands.init(cfg)
+    api.init(cfg)
     with pytest.raises(LedgerError, match="not seeded"):
         export_eval(cfg, tmp_path / "x", "beir")
-    commands.seed(cfg)
+    api.seed(cfg)
     export_eval(cfg, tmp_path / "beir", "beir")
     assert set(_read(tmp_path / "beir")) == set(FILES) - {"eval.jsonl"}
     export_eval(cfg, tmp_path / "jsonl", "jsonl")
@@ -101,7 +101,7 @@ def test_formats_and_errors(sqlite_url: str, tmp_path: Path) -> None:
 
 
 def test_cli_export_eval(sqlite_url: str, tmp_path: Path) -> None:
-    commands.seed(make_config(sqlite_url))
+    api.seed(make_config(sqlite_url))
     out = tmp_path / "eval"
     res = subprocess.run(
         [sys.executable, "-m", "ragseed", "export-eval", "--out", str(out),

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
+from ragseed import api
 from ragseed import factories as F
 from ragseed.core.errors import ConflictError
 from ragseed.core.rows import COLUMNS
 from ragseed.db.engine import make_engine
-from ragseed.run import commands
 
 from .conftest import make_config
 from .dbutil import dump, scalar
@@ -161,9 +161,9 @@ def test_without_a_database_create_explains_what_to_do() -> None:
 
 def test_bulk_writes_what_ragseed_seed_writes(db_url: str) -> None:
     config = make_config(db_url, num_users=5, docs_per_user=3, seed=SEED)
-    commands.seed(config)
+    api.seed(config)
     seeded = dump(db_url)
-    commands.reset(config)
+    api.reset(config)
     engine = make_engine(db_url)
     with engine.begin() as c:
         result = F.bulk(c, users=5, docs_per_user=3, seed=SEED)
@@ -193,7 +193,7 @@ def test_seed_factories_script_adds_users_once(
 
 
 def test_bulk_over_seeded_tenants_says_what_collided(db_url: str) -> None:
-    commands.seed(make_config(db_url, num_users=3, docs_per_user=1))
+    api.seed(make_config(db_url, num_users=3, docs_per_user=1))
     engine = make_engine(db_url)
     with pytest.raises(ConflictError) as caught, engine.begin() as c:
         F.bulk(c, users=5, docs_per_user=1)
@@ -213,7 +213,7 @@ def test_bulk_over_seeded_tenants_says_what_collided(db_url: str) -> None:
 
 
 def test_bulk_colliding_on_another_table_raises_a_clear_error(db_url: str) -> None:
-    commands.init(make_config(db_url))
+    api.init(make_config(db_url))
     engine = make_engine(db_url)
     with engine.connect() as c:  # the id bulk gives tenant 3's first document, then rolled back
         doc_id = F.bulk(c, users=1, docs_per_user=1, first=3).user(3).documents[0].id

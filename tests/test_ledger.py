@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect
 
+from ragseed import api
+from ragseed.api import Shard
 from ragseed.core.errors import LedgerError, SafetyError, SchemaError
 from ragseed.db.urls import normalize
-from ragseed.run import commands
-from ragseed.run.commands import Shard
-from ragseed.run.parallel import seed_parallel
+from ragseed.run import identity
 
 from .conftest import make_config
 from .dbutil import dump, execute, scalar
@@ -34,22 +34,22 @@ def _fresh_url(db_url: str, tmp_path: Path, pg_server_url: str | None = None) ->
     ids=["users", "docs", "chats", "all"],
 )
 def test_top_up_equals_seeding_the_bigger_config(db_url: str, tmp_path: Path, grow: dict) -> None:
-    commands.seed(make_config(db_url, **SMALL))
+    api.seed(make_config(db_url, **SMALL))
     big = {**SMALL, **grow}
-    result = commands.seed(make_config(db_url, **big))
+    result = api.seed(make_config(db_url, **big))
     assert result.action == "top-up"
     scratch_url = f"sqlite:///{tmp_path / 'scratch.db'}"
-    scratch = commands.seed(make_config(scratch_url, **big))
+    scratch = api.seed(make_config(scratch_url, **big))
     assert result.fingerprint == scratch.fingerprint
     assert dump(db_url) == dump(scratch_url)
-    again = commands.seed(make_config(db_url, **big))
+    again = api.seed(make_config(db_url, **big))
     assert again.skipped and again.fingerprint == scratch.fingerprint
 
 
 def test_adding_users_only_inserts_rows(sqlite_url: str) -> None:
-    commands.seed(make_config(sqlite_url, **SMALL))
+    api.seed(make_config(sqlite_url, **SMALL))
     before = dump(sqlite_url)
-    commands.seed(make_config(sqlite_url, **{**SMALL, "num_users": 6}))
+    api.seed(make_config(sqlite_url, **{**SMALL, "num_users": 6}))
     after = dump(sqlite_url)
     for table, rows in before.items():
         assert set(map(repr, rows)) <= set(map(repr, after[table])), table
@@ -64,10 +64,10 @@ def test_adding_users_only_inserts_rows(sqlite_url: str) -> None:
     ],
 )
 def test_shrinking_or_changing_is_refused(db_url: str, change: dict, message: str) -> None:
-    commands.seed(make_config(db_url, **SMALL))
+    api.seed(make_config(db_url, **SMALL))
     before = dump(db_url)
     with pytest.raises(LedgerError, match=message + ".*--reset"):
-        commands.seed(make_config(db_url, **{**SMALL, **change}))
+        api.seed(make_config(db_url, **{**SMALL, **change}))
     assert dump(db_url) == before
 
 
@@ -76,72 +76,74 @@ def test_a_seed_of_another_generator_is_not_grown(
 ) -> None:
     """A newer ragseed generates other rows for the same config: growing an older seed would mix
     the two, and even "nothing to do" would be a lie."""
-    commands.seed(make_config(sqlite_url, **SMALL))
+    api.seed(make_config(sqlite_url, **SMALL))
     before = dump(sqlite_url)
-    monkeypatch.setattr(commands, "GENERATOR", commands.GENERATOR + 1)
+    monkeypatch.setattr(identity, "GENERATOR", identity.GENERATOR + 1)
     for flags in (SMALL, {**SMALL, "num_users": 6}):
         with pytest.raises(LedgerError, match=r"generates different rows.*--reset"):
-            commands.seed(make_config(sqlite_url, **flags))
+            api.seed(make_config(sqlite_url, **flags))
     assert dump(sqlite_url) == before
-    assert not commands.seed(make_config(sqlite_url, **SMALL, reset=True)).skipped
+    assert not api.seed(make_config(sqlite_url, **SMALL, reset=True)).skipped
 
 
 def test_shards_together_equal_one_full_run(db_url: str, tmp_path: Path) -> None:
     cfg = make_config(db_url, **{**SMALL, "num_users": 7})
-    parts = [commands.seed(cfg, shard=Shard(k, 3)) for k in (2, 0, 1)]
+    parts = [api.seed(cfg, shard=Shard(k, 3)) for k in (2, 0, 1)]
     assert all(p.counts["users"] > 0 for p in parts)
-    again = commands.seed(cfg, shard=Shard(1, 3))
+    again = api.seed(cfg, shard=Shard(1, 3))
     assert again.skipped
     full_url = f"sqlite:///{tmp_path / 'full.db'}"
-    full = commands.seed(make_config(full_url, **{**SMALL, "num_users": 7}))
+    full = api.seed(make_config(full_url, **{**SMALL, "num_users": 7}))
     assert dump(db_url) == dump(full_url)
-    assert commands.status(cfg).state.fingerprint() == full.fingerprint
+    assert api.status(cfg).state.fingerprint() == full.fingerprint
     # the whole seed is there now: an unsharded run has nothing to do
-    assert commands.seed(cfg).skipped
+    assert api.seed(cfg).skipped
 
 
 def test_missing_shards_are_named(sqlite_url: str) -> None:
     cfg = make_config(sqlite_url, **SMALL)
-    commands.seed(cfg, shard=Shard(0, 3))
+    api.seed(cfg, shard=Shard(0, 3))
     with pytest.raises(LedgerError, match="finish shards 1, 2 of 3"):
-        commands.seed(make_config(sqlite_url, **{**SMALL, "num_users": 9}))
+        api.seed(make_config(sqlite_url, **{**SMALL, "num_users": 9}))
     with pytest.raises(LedgerError, match="in 3 shards, not 2"):
-        commands.seed(cfg, shard=Shard(1, 2))
+        api.seed(cfg, shard=Shard(1, 2))
 
 
 def test_workers_run_all_shards(db_url: str, tmp_path: Path) -> None:
     cfg = make_config(db_url, **SMALL)
-    results = commands.seed_workers(cfg, 2)
-    assert len(results) == 2
+    result = api.seed(cfg, workers=2)
+    assert result.mode == "shards" and len(result.parts) == 2
     full_url = f"sqlite:///{tmp_path / 'full.db'}"
-    commands.seed(make_config(full_url, **SMALL))
+    full = api.seed(make_config(full_url, **SMALL))
     assert dump(db_url) == dump(full_url)
+    # one result for every mode: the whole seed's totals and fingerprint
+    assert result.fingerprint == full.fingerprint and result.totals == full.totals
 
 
 def test_a_no_op_answers_fast_without_generating(db_url: str) -> None:
     cfg = make_config(db_url, num_users=60, docs_per_user=10)
-    commands.seed(cfg)
-    result = commands.seed(cfg)
+    api.seed(cfg)
+    result = api.seed(cfg)
     assert result.skipped and result.seconds < 1.0
 
 
 def test_environment_is_stamped_and_checked(db_url: str) -> None:
-    commands.seed(make_config(db_url, **SMALL))
+    api.seed(make_config(db_url, **SMALL))
     assert scalar(db_url, "SELECT environment FROM ragseed_runs ORDER BY id DESC LIMIT 1") == (
         "testing"
     )
     with pytest.raises(SafetyError, match="seeded as testing, not development"):
-        commands.seed(make_config(db_url, environment="development", **SMALL))
+        api.seed(make_config(db_url, environment="development", **SMALL))
 
 
 def test_production_stamp_blocks_seed_and_reset(db_url: str) -> None:
-    commands.seed(make_config(db_url, **SMALL))
-    commands.stamp(make_config(db_url), "production")
+    api.seed(make_config(db_url, **SMALL))
+    api.stamp(make_config(db_url), "production")
     before = dump(db_url)
     with pytest.raises(SafetyError, match="production"):
-        commands.seed(make_config(db_url, **SMALL, reset=True))
+        api.seed(make_config(db_url, **SMALL, reset=True))
     with pytest.raises(SafetyError, match="production"):
-        commands.reset(make_config(db_url))
+        api.reset(make_config(db_url))
     assert dump(db_url) == before
 
 
@@ -159,22 +161,22 @@ def test_the_documented_sql_undoes_a_production_stamp(db_url: str, tmp_path: Pat
     (sql,) = set(re.findall(pattern, helped))
     assert re.findall(pattern, " ".join(readme.split())) == [sql]
     cfg = make_config(db_url, **SMALL)
-    commands.seed(cfg)
-    commands.stamp(make_config(db_url), "production")
+    api.seed(cfg)
+    api.stamp(make_config(db_url), "production")
     with pytest.raises(SafetyError, match="already stamped production.*ragseed stamp --help"):
-        commands.stamp(make_config(db_url), "development")
+        api.stamp(make_config(db_url), "development")
     with pytest.raises(SafetyError, match="production"):
-        commands.seed(cfg)
+        api.seed(cfg)
     execute(db_url, sql.rstrip(";"))
-    assert not commands.status(cfg).state.production
-    assert commands.seed(cfg).skipped  # the seed's own runs are untouched
-    commands.reset(make_config(db_url))
+    assert not api.status(cfg).state.production
+    assert api.seed(cfg).skipped  # the seed's own runs are untouched
+    api.reset(make_config(db_url))
     assert scalar(db_url, "SELECT count(*) FROM users") == 0
 
 
 def test_status_reports_runs(sqlite_url: str) -> None:
-    commands.seed(make_config(sqlite_url, **SMALL))
-    st = commands.status(make_config(sqlite_url))
+    api.seed(make_config(sqlite_url, **SMALL))
+    st = api.status(make_config(sqlite_url))
     assert st.tables["users"] == 4
     assert st.runs[0].kind == "seed" and st.state.complete
     assert st.runs[0].counts["users"] == 4
@@ -185,11 +187,11 @@ def test_a_ledger_table_without_its_columns_is_refused_clearly(db_url: str) -> N
     failing with a traceback; nothing is written."""
     execute(db_url, "CREATE TABLE ragseed_runs (id INTEGER PRIMARY KEY, run_id VARCHAR(36))")
     runs = [
-        lambda: commands.seed(make_config(db_url, **SMALL)),
-        lambda: commands.status(make_config(db_url)),
+        lambda: api.seed(make_config(db_url, **SMALL)),
+        lambda: api.status(make_config(db_url)),
     ]
     if db_url.startswith("postgres"):
-        runs.append(lambda: seed_parallel(make_config(db_url, **SMALL), 2))
+        runs.append(lambda: api.seed(make_config(db_url, **SMALL), parallel=2))
     for run in runs:
         with pytest.raises(SchemaError, match="ragseed_runs exists but has no column.*shard_index"):
             run()

@@ -9,14 +9,15 @@ from contextlib import contextmanager
 
 import pytest
 
+from ragseed import api
 from ragseed.core.errors import DatabaseError
 from ragseed.core.plan import Plan
 from ragseed.core.static import load_static
 from ragseed.db.engine import transaction
 from ragseed.db.target import Target, inspect_target
 from ragseed.load.sqlite import ForeignKeyError, SqliteLoader
-from ragseed.run import commands
 from ragseed.run.blocks import iter_blocks
+from ragseed.run.database import before_begin
 
 from .conftest import make_config
 from .dbutil import scalar
@@ -42,7 +43,7 @@ class Rollback(Exception):
 @contextmanager
 def seed_transaction(url: str) -> Iterator[tuple[SqliteLoader, Target]]:
     """A loader inside a seed's transaction (before_begin included), rolled back at the end."""
-    with pytest.raises(Rollback), transaction(url, before_begin=commands._before_begin) as conn:
+    with pytest.raises(Rollback), transaction(url, before_begin=before_begin) as conn:
         target = inspect_target(conn)
         yield SqliteLoader(conn, target), target
         raise Rollback
@@ -58,18 +59,18 @@ def _full_check(url: str) -> list[tuple[object, ...]]:
 
 
 def test_per_row_checks_are_off_only_while_every_table_is_empty(sqlite_url: str) -> None:
-    commands.init(make_config(sqlite_url))
-    with transaction(sqlite_url, before_begin=commands._before_begin) as conn:
+    api.init(make_config(sqlite_url))
+    with transaction(sqlite_url, before_begin=before_begin) as conn:
         assert not SqliteLoader(conn, inspect_target(conn)).keys_enforced
-    commands.seed(make_config(sqlite_url, num_users=3))
-    with transaction(sqlite_url, before_begin=commands._before_begin) as conn:
+    api.seed(make_config(sqlite_url, num_users=3))
+    with transaction(sqlite_url, before_begin=before_begin) as conn:
         assert SqliteLoader(conn, inspect_target(conn)).keys_enforced
     assert scalar(sqlite_url, "SELECT count(*) FROM document_chunks") > 0
     assert _full_check(sqlite_url) == []
 
 
 def test_every_foreign_key_of_the_schema_is_checked_per_block(sqlite_url: str) -> None:
-    commands.init(make_config(sqlite_url))
+    api.init(make_config(sqlite_url))
     with seed_transaction(sqlite_url) as (loader, _):
         loader.prepare_bulk()
         assert {c.label for c in loader.checks} == ALL_KEYS
@@ -78,7 +79,7 @@ def test_every_foreign_key_of_the_schema_is_checked_per_block(sqlite_url: str) -
 
 def test_a_block_with_a_dangling_key_is_refused(sqlite_url: str) -> None:
     config = make_config(sqlite_url, num_users=2)
-    commands.init(config)
+    api.init(config)
     with seed_transaction(sqlite_url) as (loader, target):
         loader.prepare_bulk()
         encoder = loader.encoder()
@@ -98,7 +99,7 @@ def test_a_block_with_a_dangling_key_is_refused(sqlite_url: str) -> None:
 def test_a_key_blocks_cannot_check_is_checked_before_commit(sqlite_url: str) -> None:
     """A column ragseed does not write, defaulting to a key of a table it does not fill: the
     per-row check used to refuse it at insert, the full check refuses it now."""
-    commands.init(make_config(sqlite_url))
+    api.init(make_config(sqlite_url))
     with sqlite3.connect(_path(sqlite_url)) as con:  # foreign keys are off by default here
         con.execute("CREATE TABLE accounts (id TEXT PRIMARY KEY)")
         con.execute(
@@ -106,7 +107,7 @@ def test_a_key_blocks_cannot_check_is_checked_before_commit(sqlite_url: str) -> 
             "REFERENCES accounts(id)"
         )
     with pytest.raises(DatabaseError, match="documents"):
-        commands.seed(make_config(sqlite_url, num_users=3))
+        api.seed(make_config(sqlite_url, num_users=3))
     assert scalar(sqlite_url, "SELECT count(*) FROM users") == 0
     with seed_transaction(sqlite_url) as (loader, _):
         loader.prepare_bulk()
@@ -114,7 +115,7 @@ def test_a_key_blocks_cannot_check_is_checked_before_commit(sqlite_url: str) -> 
         assert {c.label for c in loader.checks} == ALL_KEYS
     with sqlite3.connect(_path(sqlite_url)) as con:
         con.execute("INSERT INTO accounts VALUES ('acme')")
-    commands.seed(make_config(sqlite_url, num_users=3))
+    api.seed(make_config(sqlite_url, num_users=3))
     assert scalar(sqlite_url, "SELECT count(*) FROM documents") > 0
     assert _full_check(sqlite_url) == []
 
@@ -123,10 +124,10 @@ def test_rows_written_unchecked_outside_a_bulk_load_are_checked_in_full(sqlite_u
     """Another run may write between before_begin and the transaction: the tables are then not
     empty, there is no per-block check, and finish() checks every table."""
     config = make_config(sqlite_url, num_users=2)
-    commands.init(config)
+    api.init(config)
     with (
         pytest.raises(ForeignKeyError, match="documents"),
-        transaction(sqlite_url, before_begin=commands._before_begin) as conn,
+        transaction(sqlite_url, before_begin=before_begin) as conn,
     ):
         target = inspect_target(conn)
         loader = SqliteLoader(conn, target)

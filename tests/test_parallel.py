@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from ragseed import api
 from ragseed.core.errors import ConfigError, DatabaseError
-from ragseed.run import commands
-from ragseed.run.parallel import seed_parallel
 
 from .conftest import make_config
 from .dbutil import dump, execute, scalar
@@ -48,22 +47,22 @@ def _schema(url: str) -> list[tuple[str, ...]]:
 def test_parallel_gives_the_same_rows_as_one_transaction(
     pg_url: str, tmp_path: Path, size: dict[str, int]
 ) -> None:
-    out = seed_parallel(make_config(pg_url, **size), 2)
+    out = api.seed(make_config(pg_url, **size), parallel=2)
     atomic_url = f"sqlite:///{tmp_path / 'atomic.db'}"
-    atomic = commands.seed(make_config(atomic_url, **size))
-    assert out["fingerprint"] == atomic.fingerprint
-    for table, n in out["counts"].items():  # summed from the loaders: what the tables hold
+    atomic = api.seed(make_config(atomic_url, **size))
+    assert out.fingerprint == atomic.fingerprint
+    for table, n in out.counts.items():  # summed from the loaders: what the tables hold
         assert scalar(pg_url, f"SELECT count(*) FROM {table}") == n, table
-    assert out["counts"] == atomic.counts
+    assert out.counts == atomic.counts
     assert dump(pg_url) == dump(atomic_url)
     # the ledger knows it: a re-run has nothing to do
-    assert commands.seed(make_config(pg_url, **size)).skipped
+    assert api.seed(make_config(pg_url, **size)).skipped
 
 
 def test_indexes_and_constraints_come_back(pg_url: str) -> None:
-    commands.init(make_config(pg_url))
+    api.init(make_config(pg_url))
     before = _schema(pg_url)
-    seed_parallel(make_config(pg_url, **SIZE), 2)
+    api.seed(make_config(pg_url, **SIZE), parallel=2)
     assert _schema(pg_url) == before
 
 
@@ -107,11 +106,11 @@ def _fail_tenant(tenant: int) -> list[str]:
 def test_a_failed_run_leaves_empty_tables_with_their_indexes(
     pg_url: str, setup: list[str], error: str
 ) -> None:
-    commands.init(make_config(pg_url))
+    api.init(make_config(pg_url))
     execute(pg_url, *setup)
     before = _schema(pg_url)
     with pytest.raises(DatabaseError, match=f"{error}.*cleaned up"):
-        seed_parallel(make_config(pg_url, **TWO_SHARES), 2)
+        api.seed(make_config(pg_url, **TWO_SHARES), parallel=2)
     assert _schema(pg_url) == before
     for table in ("users", "documents", "chunk_store", "document_chunks", "chat_sessions"):
         assert scalar(pg_url, f"SELECT count(*) FROM {table}") == 0, table
@@ -120,7 +119,7 @@ def test_a_failed_run_leaves_empty_tables_with_their_indexes(
 
 @pytest.mark.slow
 def test_a_killed_parallel_run_is_cleaned_up_by_the_next_run(pg_url: str) -> None:
-    commands.init(make_config(pg_url))
+    api.init(make_config(pg_url))
     before = _schema(pg_url)
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "ENVIRONMENT")}
     proc = subprocess.Popen(
@@ -141,7 +140,7 @@ def test_a_killed_parallel_run_is_cleaned_up_by_the_next_run(pg_url: str) -> Non
     _, alive = psutil.wait_procs(workers, timeout=15)
     assert not [p for p in alive if p.status() != psutil.STATUS_ZOMBIE], "orphaned workers"
     assert _schema(pg_url) != before  # the run died in the middle: indexes still dropped
-    result = commands.seed(make_config(pg_url, num_users=3))
+    result = api.seed(make_config(pg_url, num_users=3))
     assert result.counts["users"] == 3
     assert scalar(pg_url, "SELECT count(*) FROM users") == 3  # nothing of the killed run is left
     assert _schema(pg_url) == before
@@ -150,7 +149,7 @@ def test_a_killed_parallel_run_is_cleaned_up_by_the_next_run(pg_url: str) -> Non
 
 def test_parallel_needs_postgres(sqlite_url: str) -> None:
     with pytest.raises(ConfigError, match="needs PostgreSQL"):
-        seed_parallel(make_config(sqlite_url), 2)
+        api.seed(make_config(sqlite_url), parallel=2)
 
 
 def test_rebuild_lanes_split_the_largest_table_from_the_others(pg_url: str) -> None:
@@ -161,7 +160,7 @@ def test_rebuild_lanes_split_the_largest_table_from_the_others(pg_url: str) -> N
     from ragseed.db.target import inspect_target
     from ragseed.load.postgres import PostgresLoader
 
-    commands.init(make_config(pg_url))
+    api.init(make_config(pg_url))
     with transaction(pg_url) as conn:
         loader = PostgresLoader(conn, inspect_target(conn))
         loader.prepare_bulk()
@@ -189,7 +188,7 @@ def test_cleanup_restores_the_schema_whatever_part_of_the_rebuild_committed(pg_u
     from ragseed.load.postgres import PostgresLoader
     from ragseed.run.parallel import _savepoint_ddl
 
-    commands.init(make_config(pg_url))
+    api.init(make_config(pg_url))
     before = _schema(pg_url)
     with transaction(pg_url) as conn:
         loader = PostgresLoader(conn, inspect_target(conn))
@@ -253,7 +252,7 @@ def test_cleanup_validates_the_foreign_keys_a_run_added_not_valid(pg_url: str) -
     from ragseed.load.postgres import PostgresLoader, deferred_checks
     from ragseed.run.parallel import _cleanup
 
-    commands.init(make_config(pg_url))
+    api.init(make_config(pg_url))
     before = _schema(pg_url)
     with transaction(pg_url) as conn:
         loader = PostgresLoader(conn, inspect_target(conn))
@@ -279,7 +278,7 @@ def test_only_a_truncating_bulk_load_holds_the_tables_exclusively(pg_url: str) -
     from ragseed.db.target import inspect_target
     from ragseed.load.postgres import PostgresLoader
 
-    commands.init(make_config(pg_url))
+    api.init(make_config(pg_url))
     for truncate in (True, False):
         with transaction(pg_url) as conn:
             loader = PostgresLoader(conn, inspect_target(conn))

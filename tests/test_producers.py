@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from ragseed import api
 from ragseed.core.plan import Plan
 from ragseed.core.static import load_static
 from ragseed.db.target import inspect_target
 from ragseed.load.sqlite import SqliteEncoder
-from ragseed.run import commands, producers
+from ragseed.run import producers
 from ragseed.run.blocks import iter_blocks
 
 from .conftest import make_config
@@ -42,11 +43,11 @@ def test_every_tenant_is_generated_once(workers: int, share: bool) -> None:
 def test_shared_generation_writes_the_same_database(db_url: str) -> None:
     """The default (the loading process generates too, beside a generator process) against
     generating inline, on both databases: the same rows and fingerprint."""
-    shared = commands.seed(make_config(db_url, num_users=USERS, docs_per_user=3), gen_workers=1)
+    shared = api.seed(make_config(db_url, num_users=USERS, docs_per_user=3), producer_processes=1)
     rows = dump(db_url)
     assert sum(len(r) for r in rows.values()) > USERS * 5
     again = make_config(db_url, num_users=USERS, docs_per_user=3, reset=True)
-    inline = commands.seed(again, gen_workers=0)
+    inline = api.seed(again, producer_processes=0)
     assert shared.fingerprint == inline.fingerprint
     assert dump(db_url) == rows
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from ragseed import api
 from ragseed.core.config import build_config
 from ragseed.factories.databases import Registry
-from ragseed.run import commands
 from tests.conftest import make_config
 from tests.dbutil import dump, execute, scalar
 
@@ -239,7 +239,7 @@ def _development_seed(url: str) -> None:
         {"environment": "development", "database_url": url, "num_users": 4, "docs_per_user": 2},
         environ={},
     )
-    commands.seed(config)
+    api.seed(config)
 
 
 def _head_environment(url: str) -> str:
@@ -265,7 +265,7 @@ def test_a_database_the_cli_seeded_is_brought_to_the_test_config(
 
 def test_a_production_database_is_never_written(db_url: str, pytester: pytest.Pytester) -> None:
     _development_seed(db_url)
-    commands.stamp(make_config(db_url), "production")
+    api.stamp(make_config(db_url), "production")
     before = dump(db_url)
     pytester.makepyfile(test_elsewhere=SEEDED_ELSEWHERE)
     result = pytester.runpytest(*QUIET, f"--ragseed-database-url={db_url}")
@@ -281,7 +281,7 @@ def test_a_production_database_is_never_written(db_url: str, pytester: pytest.Py
 
 
 def test_rows_ragseed_did_not_write_are_left_alone(db_url: str, pytester: pytest.Pytester) -> None:
-    commands.init(make_config(db_url))
+    api.init(make_config(db_url))
     execute(db_url, "INSERT INTO users (id, email, api_key) VALUES ('u1', 'me@x.io', 'sk_mine')")
     pytester.makepyfile(test_x="def test_x(ragseed_db):\n    pass\n")
     result = pytester.runpytest(*QUIET, f"--ragseed-database-url={db_url}")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from ragseed import api
 from ragseed.core.errors import DatabaseError
-from ragseed.run import commands
 from tests.conftest import make_config
 from tests.dbutil import dump, execute, scalar, schema_snapshot
 
@@ -21,7 +21,7 @@ BIG = {"num_users": 10, "docs_per_user": 100}
 
 def _timed_seed(url: str, **overrides: object) -> float:
     t0 = time.perf_counter()
-    commands.seed(make_config(url, **BIG, **overrides))
+    api.seed(make_config(url, **BIG, **overrides))
     return time.perf_counter() - t0
 
 
@@ -29,7 +29,7 @@ def test_reset_costs_no_more_than_the_seed(db_url: str) -> None:
     seeded = _timed_seed(db_url)
     assert scalar(db_url, "SELECT count(*) FROM chunk_store") > 5000
     t0 = time.perf_counter()
-    result = commands.reset(make_config(db_url))
+    result = api.reset(make_config(db_url))
     took = time.perf_counter() - t0
     assert took <= seeded, f"reset took {took:.2f}s, the seed {seeded:.2f}s"
     assert result.deleted["chunk_store"] > 5000
@@ -56,23 +56,23 @@ def _failing_trigger(url: str, table: str) -> None:
 
 
 def test_a_failure_mid_reset_leaves_every_row(db_url: str) -> None:
-    commands.seed(make_config(db_url, num_users=3))
+    api.seed(make_config(db_url, num_users=3))
     before = dump(db_url)
     runs = scalar(db_url, "SELECT count(*) FROM ragseed_runs")
     # users is emptied last on SQLite: every other table has been emptied when this fails
     _failing_trigger(db_url, "users")
     with pytest.raises(DatabaseError, match="injected failure"):
-        commands.reset(make_config(db_url))
+        api.reset(make_config(db_url))
     with pytest.raises(DatabaseError, match="injected failure"):
-        commands.seed(make_config(db_url, num_users=3, seed=2, reset=True))
+        api.seed(make_config(db_url, num_users=3, seed=2, reset=True))
     assert dump(db_url) == before
     assert scalar(db_url, "SELECT count(*) FROM ragseed_runs") == runs
 
 
 def test_reset_reports_progress_per_table(db_url: str) -> None:
-    commands.seed(make_config(db_url, num_users=3))
+    api.seed(make_config(db_url, num_users=3))
     calls: list[tuple[int, int, int]] = []
-    result = commands.reset(make_config(db_url), progress=lambda *a: calls.append(a))
+    result = api.reset(make_config(db_url), progress=lambda *a: calls.append(a))
     total, n = sum(result.deleted.values()), len(result.deleted)
     assert calls[0] == (0, n, 0) and calls[-1] == (n, n, total) and total > 0
     assert [c[0] for c in calls] == list(range(n + 1))
@@ -81,7 +81,7 @@ def test_reset_reports_progress_per_table(db_url: str) -> None:
 def test_a_table_referencing_ours_still_gets_its_cascade(db_url: str) -> None:
     """Another application's table with ON DELETE CASCADE into chunk_store: SQLite must keep
     its foreign keys enforced for it (PostgreSQL's TRUNCATE ... CASCADE empties it)."""
-    commands.seed(make_config(db_url, num_users=3))
+    api.seed(make_config(db_url, num_users=3))
     execute(
         db_url,
         "CREATE TABLE notes (id INTEGER PRIMARY KEY, "
@@ -90,7 +90,7 @@ def test_a_table_referencing_ours_still_gets_its_cascade(db_url: str) -> None:
     )
     schema = schema_snapshot(db_url)
     assert scalar(db_url, "SELECT count(*) FROM notes") == 1
-    commands.reset(make_config(db_url))
+    api.reset(make_config(db_url))
     assert scalar(db_url, "SELECT count(*) FROM notes") == 0
     assert scalar(db_url, "SELECT count(*) FROM chunk_store") == 0
     assert schema_snapshot(db_url) == schema  # no temporary index left behind
@@ -99,16 +99,16 @@ def test_a_table_referencing_ours_still_gets_its_cascade(db_url: str) -> None:
 def test_reset_without_graph_still_empties_the_triplets(db_url: str) -> None:
     """--no-graph leaves graph_triplets out of the run, but its rows refer to the users the
     reset deletes: they go too, as the enforced foreign keys' cascade took them."""
-    commands.seed(make_config(db_url, num_users=3))
+    api.seed(make_config(db_url, num_users=3))
     assert scalar(db_url, "SELECT count(*) FROM graph_triplets") > 0
-    commands.seed(make_config(db_url, num_users=3, seed=2, reset=True), graph=False)
+    api.seed(make_config(db_url, num_users=3, seed=2, reset=True), graph=False)
     assert scalar(db_url, "SELECT count(*) FROM graph_triplets") == 0
     assert scalar(db_url, "SELECT count(*) FROM users") == 3
 
 
 def test_cli_reset_quiet_prints_nothing(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'rag.db'}"
-    commands.seed(make_config(url, num_users=3))
+    api.seed(make_config(url, num_users=3))
     res = subprocess.run(
         [sys.executable, "-m", "ragseed", "reset", "--quiet", "--database-url", url],
         capture_output=True, text=True, timeout=120,

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from ragseed import api
 from ragseed.core.errors import DatabaseError, LedgerError
 from ragseed.core.plan import CONTENT_TYPE_BY_EXT
-from ragseed.run import commands
 
 from .conftest import make_config
 from .dbutil import dump, execute, scalar, schema_snapshot
@@ -19,7 +19,7 @@ from .dbutil import dump, execute, scalar, schema_snapshot
 def test_counts_match_the_config(db_url: str) -> None:
     cfg = make_config(db_url, num_users=4, docs_per_user=5, sessions_per_user=2,
                       turns_per_session=3)  # fmt: skip
-    result = commands.seed(cfg)
+    result = api.seed(cfg)
     assert scalar(db_url, "SELECT count(*) FROM users") == 4
     assert scalar(db_url, "SELECT count(*) FROM documents") == 20
     assert scalar(db_url, "SELECT count(*) FROM chat_sessions") == 8
@@ -30,19 +30,19 @@ def test_counts_match_the_config(db_url: str) -> None:
     # into empty tables the totals are the written counts, taken without a count(*): they must
     # still be what the tables hold, and what the ledger keeps
     assert result.totals == result.counts
-    assert commands.status(cfg).state.counts() == result.counts
+    assert api.status(cfg).state.counts() == result.counts
 
 
 def test_totals_count_what_was_there_before_a_top_up(db_url: str) -> None:
-    commands.seed(make_config(db_url, num_users=3))
-    grown = commands.seed(make_config(db_url, num_users=5))
+    api.seed(make_config(db_url, num_users=3))
+    grown = api.seed(make_config(db_url, num_users=5))
     for table, n in grown.totals.items():
         assert scalar(db_url, f"SELECT count(*) FROM {table}") == n, table
     assert grown.totals["users"] == 5 and grown.counts["users"] == 2
 
 
 def test_relationships_hold(db_url: str) -> None:
-    commands.seed(make_config(db_url, num_users=3, docs_per_user=6))
+    api.seed(make_config(db_url, num_users=3, docs_per_user=6))
     rows = dump(db_url)
     users = {r[0] for r in rows["users"]}
     docs = {r[0]: r for r in rows["documents"]}
@@ -68,7 +68,7 @@ def test_relationships_hold(db_url: str) -> None:
 
 
 def test_mean_chunks_per_document_is_realistic(db_url: str) -> None:
-    commands.seed(make_config(db_url, profile="development", sessions_per_user=1))
+    api.seed(make_config(db_url, profile="development", sessions_per_user=1))
     mean = scalar(
         db_url,
         "SELECT avg(n) FROM (SELECT count(*) AS n FROM document_chunks GROUP BY document_id) x",
@@ -77,7 +77,7 @@ def test_mean_chunks_per_document_is_realistic(db_url: str) -> None:
 
 
 def test_document_metadata_is_plausible(db_url: str) -> None:
-    commands.seed(make_config(db_url, num_users=6, docs_per_user=20))
+    api.seed(make_config(db_url, num_users=6, docs_per_user=20))
     docs = dump(db_url)["documents"]
     for _id, _user, filename, ctype, path, size, sha, status, error, created, updated in docs:
         ext = filename.rsplit(".", 1)[-1]
@@ -92,39 +92,39 @@ def test_document_metadata_is_plausible(db_url: str) -> None:
 
 
 def test_same_seed_gives_identical_rows_on_both_backends(sqlite_url: str, pg_url: str) -> None:
-    a = commands.seed(make_config(sqlite_url, num_users=4))
-    b = commands.seed(make_config(pg_url, num_users=4))
+    a = api.seed(make_config(sqlite_url, num_users=4))
+    b = api.seed(make_config(pg_url, num_users=4))
     assert a.fingerprint == b.fingerprint
     assert dump(sqlite_url) == dump(pg_url)
 
 
 def test_a_different_seed_gives_different_rows(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    a = commands.seed(make_config(f"sqlite:///{tmp_path / 'a.db'}", seed=1))
-    b = commands.seed(make_config(f"sqlite:///{tmp_path / 'b.db'}", seed=2))
+    a = api.seed(make_config(f"sqlite:///{tmp_path / 'a.db'}", seed=1))
+    b = api.seed(make_config(f"sqlite:///{tmp_path / 'b.db'}", seed=2))
     assert a.fingerprint != b.fingerprint
 
 
 def test_second_run_does_nothing(db_url: str) -> None:
     cfg = make_config(db_url)
-    first = commands.seed(cfg)
+    first = api.seed(cfg)
     before = dump(db_url)
-    second = commands.seed(cfg)
+    second = api.seed(cfg)
     assert second.skipped and "nothing to do" in second.reason
     assert second.fingerprint == first.fingerprint
     assert dump(db_url) == before
 
 
 def test_changed_config_is_refused_without_reset(db_url: str) -> None:
-    commands.seed(make_config(db_url, seed=1))
+    api.seed(make_config(db_url, seed=1))
     before = dump(db_url)
     with pytest.raises(LedgerError, match="seed 1 -> 2.*--reset"):
-        commands.seed(make_config(db_url, seed=2))
+        api.seed(make_config(db_url, seed=2))
     assert dump(db_url) == before
 
 
 def test_reset_replaces_the_seed(db_url: str) -> None:
-    commands.seed(make_config(db_url, seed=1))
-    again = commands.seed(make_config(db_url, seed=2, reset=True))
+    api.seed(make_config(db_url, seed=1))
+    again = api.seed(make_config(db_url, seed=2, reset=True))
     fresh_db = dump(db_url)
     assert again.counts["users"] == len(fresh_db["users"])
     assert again.totals == {t: len(rows) for t, rows in fresh_db.items() if t in again.totals}
@@ -133,12 +133,12 @@ def test_reset_replaces_the_seed(db_url: str) -> None:
 
 
 def test_foreign_rows_are_not_mixed_with_a_seed(db_url: str) -> None:
-    commands.init(make_config(db_url))
+    api.init(make_config(db_url))
     execute(
         db_url, "INSERT INTO users (id, email, api_key) VALUES ('x', 'real@corp.com', 'k1234567')"
     )
     with pytest.raises(LedgerError, match="did not write"):
-        commands.seed(make_config(db_url))
+        api.seed(make_config(db_url))
     assert scalar(db_url, "SELECT count(*) FROM users") == 1
 
 
@@ -159,13 +159,13 @@ FAIL_TRIGGER = {
 def test_failure_midway_leaves_the_database_as_it_was(db_url: str) -> None:
     """chat_turns are written after users, documents and chunks: a failure there is midway,
     after the reset and thousands of rows. Everything must roll back, the reset included."""
-    commands.seed(make_config(db_url, seed=1))
+    api.seed(make_config(db_url, seed=1))
     before = dump(db_url)
     runs = scalar(db_url, "SELECT count(*) FROM ragseed_runs")
     dialect = "postgresql" if db_url.startswith("postgres") else "sqlite"
     execute(db_url, *FAIL_TRIGGER[dialect])
     with pytest.raises(DatabaseError, match="forced failure"):
-        commands.seed(make_config(db_url, seed=2, reset=True, profile="development"))
+        api.seed(make_config(db_url, seed=2, reset=True, profile="development"))
     assert dump(db_url) == before
     assert scalar(db_url, "SELECT count(*) FROM ragseed_runs") == runs
 
@@ -174,30 +174,30 @@ def test_bulk_load_puts_every_index_and_constraint_back(db_url: str) -> None:
     """Into empty tables the loaders drop secondary indexes (and on PostgreSQL constraints) and
     rebuild them after the data: the schema must end up exactly as it started, after a
     successful load and after a failed one."""
-    commands.init(make_config(db_url))
+    api.init(make_config(db_url))
     before = schema_snapshot(db_url)
     assert any("ix_chunk_store_user_id" in " ".join(r) for r in before)
-    commands.seed(make_config(db_url, num_users=6))
+    api.seed(make_config(db_url, num_users=6))
     assert schema_snapshot(db_url) == before
     dialect = "postgresql" if db_url.startswith("postgres") else "sqlite"
     execute(db_url, *FAIL_TRIGGER[dialect])
     with_trigger = schema_snapshot(db_url)
     with pytest.raises(DatabaseError, match="forced failure"):
-        commands.seed(make_config(db_url, seed=2, reset=True))
+        api.seed(make_config(db_url, seed=2, reset=True))
     assert schema_snapshot(db_url) == with_trigger
 
 
 def test_first_seed_failure_creates_nothing(sqlite_url: str) -> None:
-    commands.init(make_config(sqlite_url))
+    api.init(make_config(sqlite_url))
     execute(sqlite_url, *FAIL_TRIGGER["sqlite"])
     with pytest.raises(DatabaseError):
-        commands.seed(make_config(sqlite_url))
+        api.seed(make_config(sqlite_url))
     assert scalar(sqlite_url, "SELECT count(*) FROM users") == 0
     assert scalar(sqlite_url, "SELECT count(*) FROM chunk_store") == 0
 
 
 def test_sources_are_stored_natively(db_url: str) -> None:
-    commands.seed(make_config(db_url, num_users=2))
+    api.seed(make_config(db_url, num_users=2))
     if db_url.startswith("postgres"):
         assert scalar(db_url, "SELECT pg_typeof(sources)::text FROM chat_turns LIMIT 1") == (
             "character varying[]"
@@ -210,7 +210,7 @@ def test_sources_are_stored_natively(db_url: str) -> None:
 def test_chunk_hash_is_sha256_of_text(db_url: str) -> None:
     import hashlib
 
-    commands.seed(make_config(db_url, num_users=2))
+    api.seed(make_config(db_url, num_users=2))
     for _id, _user, digest, text, *_ in dump(db_url)["chunk_store"]:
         assert digest == hashlib.sha256(text.encode()).hexdigest()
 
@@ -218,7 +218,7 @@ def test_chunk_hash_is_sha256_of_text(db_url: str) -> None:
 def test_one_hundred_thousand_users(sqlite_url: str) -> None:
     """Faker's emails collide well before this; ours are unique by construction."""
     cfg = make_config(sqlite_url, num_users=100_000, docs_per_user=0, sessions_per_user=0)
-    result = commands.seed(cfg)
+    result = api.seed(cfg)
     assert result.counts["users"] == 100_000
     assert scalar(sqlite_url, "SELECT count(DISTINCT email) FROM users") == 100_000
     assert scalar(sqlite_url, "SELECT count(DISTINCT api_key) FROM users") == 100_000
@@ -229,7 +229,7 @@ def test_no_chat_seeds_verifies_and_grows(db_url: str, tmp_path: Path) -> None:
     from ragseed import verify
 
     no_chat = dict(num_users=3, docs_per_user=3, sessions_per_user=0, turns_per_session=0)
-    result = commands.seed(make_config(db_url, **no_chat))
+    result = api.seed(make_config(db_url, **no_chat))
     assert result.counts["chat_sessions"] == result.counts["chat_turns"] == 0
     assert result.counts["documents"] == 9
     assert scalar(db_url, "SELECT count(*) FROM chat_sessions") == 0
@@ -237,12 +237,12 @@ def test_no_chat_seeds_verifies_and_grows(db_url: str, tmp_path: Path) -> None:
     report = verify.run(make_config(db_url))
     assert report.ok, [c.summary for c in report.failures]
     assert report.turns_total == 0
-    assert commands.seed(make_config(db_url, **no_chat)).skipped
+    assert api.seed(make_config(db_url, **no_chat)).skipped
     chats = {**no_chat, "sessions_per_user": 2, "turns_per_session": 2}
-    grown = commands.seed(make_config(db_url, **chats))
+    grown = api.seed(make_config(db_url, **chats))
     assert grown.action == "top-up" and grown.totals["chat_turns"] == 12
     scratch = f"sqlite:///{tmp_path / 'scratch.db'}"
-    assert grown.fingerprint == commands.seed(make_config(scratch, **chats)).fingerprint
+    assert grown.fingerprint == api.seed(make_config(scratch, **chats)).fingerprint
     assert dump(db_url) == dump(scratch)
     with pytest.raises(LedgerError, match="shrunk"):
-        commands.seed(make_config(db_url, **no_chat))
+        api.seed(make_config(db_url, **no_chat))

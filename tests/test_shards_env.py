@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from ragseed import api
+from ragseed.api import FULL, Shard, parse_shard
 from ragseed.core.errors import ConfigError
-from ragseed.run import commands
-from ragseed.run.commands import FULL, Shard, parse_shard
 
 from .conftest import make_config
 from .dbutil import dump, scalar
@@ -95,9 +95,9 @@ def test_an_indexed_job_seeds_what_one_run_does(db_url: str, tmp_path: Path) -> 
     assert one.returncode == 0, one.stderr
     assert dump(db_url) == dump(full_url)
     cfg = make_config(db_url, num_users=7, docs_per_user=3)
-    state = commands.status(cfg).state
+    state = api.status(cfg).state
     assert state.complete and state.shard_count == N
-    full = commands.status(make_config(full_url, num_users=7, docs_per_user=3)).state
+    full = api.status(make_config(full_url, num_users=7, docs_per_user=3)).state
     assert state.fingerprint() == full.fingerprint()
     assert state.counts() == full.counts()
     # a retried pod finds its shard in the ledger and does nothing

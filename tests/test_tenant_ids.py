@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from ragseed import verify
+from ragseed import api, verify
+from ragseed.api import Shard
 from ragseed.core.errors import LedgerError
 from ragseed.export import export_eval
-from ragseed.run import commands
-from ragseed.run.commands import Shard
 
 from .conftest import make_config
 from .dbutil import dump, scalar
@@ -41,7 +40,7 @@ def _assert_keyed(url: str) -> None:
 
 def test_the_engines_route_finds_the_admins_documents(db_url: str) -> None:
     cfg = make_config(db_url, **KEYED)
-    commands.seed(cfg)
+    api.seed(cfg)
     _assert_keyed(db_url)
     # GET /api/v1/documents with "Authorization: Bearer sk_admin_123" filters on the key itself
     mine = scalar(db_url, "SELECT count(*) FROM documents WHERE user_id = 'sk_admin_123'")
@@ -51,18 +50,18 @@ def test_the_engines_route_finds_the_admins_documents(db_url: str) -> None:
 
 
 def test_uuid_ids_are_the_default_and_do_not_match_keys(db_url: str) -> None:
-    commands.seed(make_config(db_url, **SMALL))
+    api.seed(make_config(db_url, **SMALL))
     assert scalar(db_url, "SELECT count(*) FROM users WHERE id = api_key") == 0
     assert scalar(db_url, "SELECT max(length(api_key)) FROM users") <= 36
 
 
 def test_top_up_under_api_keys_equals_the_bigger_seed(db_url: str, tmp_path: Path) -> None:
-    commands.seed(make_config(db_url, **KEYED))
+    api.seed(make_config(db_url, **KEYED))
     big = {**KEYED, "num_users": 7, "docs_per_user": 4}
-    grown = commands.seed(make_config(db_url, **big))
+    grown = api.seed(make_config(db_url, **big))
     assert grown.action == "top-up"
     scratch_url = f"sqlite:///{tmp_path / 'scratch.db'}"
-    scratch = commands.seed(make_config(scratch_url, **big))
+    scratch = api.seed(make_config(scratch_url, **big))
     assert grown.fingerprint == scratch.fingerprint
     assert dump(db_url) == dump(scratch_url)
     _assert_keyed(db_url)
@@ -71,24 +70,24 @@ def test_top_up_under_api_keys_equals_the_bigger_seed(db_url: str, tmp_path: Pat
 def test_shards_under_api_keys_equal_one_run(db_url: str, tmp_path: Path) -> None:
     cfg = make_config(db_url, **KEYED)
     for k in (1, 0):
-        commands.seed(cfg, shard=Shard(k, 2))
+        api.seed(cfg, shard=Shard(k, 2))
     full_url = f"sqlite:///{tmp_path / 'full.db'}"
-    full = commands.seed(make_config(full_url, **KEYED))
+    full = api.seed(make_config(full_url, **KEYED))
     assert dump(db_url) == dump(full_url)
-    assert commands.status(cfg).state.fingerprint() == full.fingerprint
+    assert api.status(cfg).state.fingerprint() == full.fingerprint
 
 
 def test_switching_the_id_mode_needs_reset(db_url: str) -> None:
-    commands.seed(make_config(db_url, **SMALL))
+    api.seed(make_config(db_url, **SMALL))
     with pytest.raises(LedgerError, match="tenant_ids"):
-        commands.seed(make_config(db_url, **KEYED))
-    commands.seed(make_config(db_url, **KEYED, reset=True))
+        api.seed(make_config(db_url, **KEYED))
+    api.seed(make_config(db_url, **KEYED, reset=True))
     _assert_keyed(db_url)
 
 
 def test_export_names_tenants_by_key(db_url: str, tmp_path: Path) -> None:
     cfg = make_config(db_url, **KEYED)
-    commands.seed(cfg)
+    api.seed(cfg)
     summary = export_eval(cfg, tmp_path, "beir")
     assert summary.queries > 0
     keys = {k for (k,) in _rows(db_url, "SELECT api_key FROM users")}
@@ -116,8 +115,8 @@ def test_staging_keys_are_secret_per_database_and_stable_within_it(
     staged = dict(KEYED, environment="staging")
     cfg = make_config(db_url, **staged)
     for k in (0, 1):
-        commands.seed(cfg, shard=Shard(k, 2))
-    commands.seed(make_config(db_url, **{**staged, "num_users": 7}))  # a top-up
+        api.seed(cfg, shard=Shard(k, 2))
+    api.seed(make_config(db_url, **{**staged, "num_users": 7}))  # a top-up
     _assert_keyed(db_url)
     keys = {k for (k,) in _rows(db_url, "SELECT api_key FROM users")}
     assert len(keys) == 7 and all(k.startswith("sk_live_") and len(k) == 36 for k in keys)
@@ -125,7 +124,7 @@ def test_staging_keys_are_secret_per_database_and_stable_within_it(
     assert verify.run(make_config(db_url, **{**staged, "num_users": 7})).ok
 
     other_url = f"sqlite:///{tmp_path / 'other.db'}"
-    commands.seed(make_config(other_url, **staged))
+    api.seed(make_config(other_url, **staged))
     other = {k for (k,) in _rows(other_url, "SELECT api_key FROM users")}
     assert not keys & other, "a key of one staging database must not open another"
 
@@ -136,7 +135,7 @@ def test_factories_under_both_id_modes(db_url: str, tenant_ids: str) -> None:
     from ragseed.db.engine import make_engine
 
     engine = make_engine(db_url)
-    commands.init(make_config(db_url))
+    api.init(make_config(db_url))
     with engine.connect() as conn, conn.begin(), F.bind(conn):
         user = F.UserFactory(documents=2, sessions=1, tenant_ids=tenant_ids)
         F.DocumentFactory(user=user)  # children name the user as it is named

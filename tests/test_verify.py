@@ -12,9 +12,8 @@ from typing import Any
 
 import pytest
 
-from ragseed import verify
+from ragseed import api, verify
 from ragseed.core.errors import DatabaseError, LedgerError
-from ragseed.run import commands
 from ragseed.verify.report import Report
 
 from .conftest import make_config
@@ -23,7 +22,7 @@ from .dbutil import dump, execute, scalar
 
 def _seed_and_verify(url: str, **overrides: object) -> Report:
     cfg = make_config(url, **overrides)
-    commands.seed(cfg)
+    api.seed(cfg)
     return verify.run(cfg)
 
 
@@ -156,7 +155,7 @@ def _triplet_on_a_child(url: str, rows: Rows) -> tuple[str, str]:
 )  # fmt: skip
 def test_breakage_is_caught_by_its_check(db_url: str, breakage: Breakage) -> None:
     cfg = make_config(db_url)
-    commands.seed(cfg)
+    api.seed(cfg)
     assert verify.run(cfg).get("no orphans").status == "pass"
     name, figure = breakage(db_url, dump(db_url))
     report = verify.run(cfg)
@@ -169,7 +168,7 @@ def test_breakage_is_caught_by_its_check(db_url: str, breakage: Breakage) -> Non
 
 def test_sample_is_deterministic_and_bounded(sqlite_url: str) -> None:
     cfg = make_config(sqlite_url, num_users=4, sessions_per_user=3)
-    commands.seed(cfg)
+    api.seed(cfg)
     a, b = verify.run(cfg, sample=7), verify.run(cfg, sample=7)
     assert a.turns_checked == 7 and a.turns_total == 4 * 3 * 2
     assert a.to_dict() == b.to_dict()
@@ -182,29 +181,29 @@ def test_unseeded_databases_are_refused(sqlite_url: str, tmp_path: Path) -> None
         verify.run(missing)
     assert not (tmp_path / "nope.db").exists()
     cfg = make_config(sqlite_url)
-    commands.init(cfg)
+    api.init(cfg)
     with pytest.raises(LedgerError, match="not seeded by ragseed"):
         verify.run(cfg)
-    commands.seed(cfg)
-    commands.reset(cfg)
+    api.seed(cfg)
+    api.reset(cfg)
     with pytest.raises(LedgerError, match="not seeded by ragseed"):
         verify.run(cfg)
 
 
 def test_verify_checks_the_seeded_config_not_the_flags(sqlite_url: str) -> None:
-    commands.seed(make_config(sqlite_url, num_users=4, docs_per_user=3))
+    api.seed(make_config(sqlite_url, num_users=4, docs_per_user=3))
     report = verify.run(make_config(sqlite_url, num_users=50, seed=7))
     assert report.ok and report.seed == make_config(sqlite_url).seed
     assert report.turns_total == 4 * 2 * 2
 
 
 def test_top_ups_and_partial_shards_verify(sqlite_url: str, tmp_path: Path) -> None:
-    commands.seed(make_config(sqlite_url, num_users=3))
-    commands.seed(make_config(sqlite_url, num_users=5, docs_per_user=6))  # a top-up
+    api.seed(make_config(sqlite_url, num_users=3))
+    api.seed(make_config(sqlite_url, num_users=5, docs_per_user=6))  # a top-up
     report = verify.run(make_config(sqlite_url))
     assert report.ok and report.turns_total == 5 * 2 * 2
     half = make_config(f"sqlite:///{tmp_path / 'half.db'}", num_users=5)
-    commands.seed(half, shard=commands.Shard(0, 2))
+    api.seed(half, shard=api.Shard(0, 2))
     report = verify.run(half)
     assert report.ok and not report.complete and report.turns_total == 3 * 2 * 2
     assert any("incomplete" in n for n in report.notes)
@@ -226,7 +225,7 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_cli_json_table_and_exit_codes(sqlite_url: str, tmp_path: Path) -> None:
-    commands.seed(make_config(sqlite_url))
+    api.seed(make_config(sqlite_url))
     res = _cli("verify", "--database-url", sqlite_url, "--json", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)

@@ -1,10 +1,9 @@
-"""The command line: parse flags, call commands.py, print results. Nothing else lives here."""
+"""The command line: parse flags, call ragseed.api, print results. Nothing else lives here."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Annotated, Any
 
 import typer
@@ -166,8 +165,8 @@ def seed(
 
     Running the same command again does nothing; a grown config (more users, documents per user,
     sessions or turns) adds exactly the missing rows; any other change needs --reset."""
+    from . import api
     from .core.config import parse_languages
-    from .run import commands
 
     flags: dict[str, Any] = dict(
         environment=env, profile=profile, num_users=num_users, docs_per_user=num_docs,
@@ -177,45 +176,30 @@ def seed(
         reset=reset or None, use_static=False if no_static else None, tenant_ids=tenant_ids,
     )  # fmt: skip
     cfg = _build(flags, config)
-    part = commands.parse_shard(shard)
-    if part != commands.FULL and (workers is not None or parallel is not None):
-        raise ConfigError("--shard (or RAGSEED_SHARD) cannot be combined with --workers or "
-                          "--parallel")  # fmt: skip
+    part = api.parse_shard(shard)
     out = _console()
-    if parallel is not None:
-        from .run.parallel import seed_parallel
-
-        outcome = seed_parallel(cfg, parallel, graph=graph)
-        if not quiet:
-            out.print(
-                f"Parallel load with {parallel} workers: fingerprint {outcome['fingerprint']}"
-            )
-            out.print(_counts_table(SimpleNamespace(totals=outcome["counts"]), totals=True))
-            _print_next_steps(cfg, database_url, config)
-        return
-    if workers is not None:
-        if workers < 1:
-            raise ConfigError(f"--workers: must be at least 1 (got {workers})")
-        results = commands.seed_workers(cfg, workers, graph=graph)
-        if not quiet:
-            for k, r in enumerate(results):
-                out.print(f"shard {k}/{workers}: {r.reason or f'{sum(r.counts.values()):,} rows'}")
-            out.print(_counts_table(results[-1], totals=True))
-            _print_next_steps(cfg, database_url, config)
-        return
-    if quiet:
-        result = commands.seed(cfg, graph=graph, shard=part)
+    if quiet or parallel is not None or workers is not None:
+        result = api.seed(cfg, graph=graph, shard=part, workers=workers, parallel=parallel)
     else:
         with _progress() as (bar, task):
 
             def update(done: int, total: int, rows: int) -> None:
                 bar.update(task, completed=done, total=total, rows=rows)
 
-            result = commands.seed(cfg, progress=update, graph=graph, shard=part)
+            result = api.seed(cfg, progress=update, graph=graph, shard=part)
     if quiet:
         return
+    for k, part_result in enumerate(result.parts):
+        rows = f"{sum(part_result.counts.values()):,} rows"
+        out.print(f"shard {k}/{len(result.parts)}: {part_result.reason or rows}")
     if result.skipped:
-        out.print(result.reason)
+        out.print(result.reason or "nothing to do: every shard is already seeded")
+    elif result.mode != "atomic":
+        out.print(_counts_table(result, totals=True))
+        out.print(
+            f"Seeded {result.database} in {result.seconds:.2f}s ({result.mode}, profile "
+            f"{cfg.profile}, seed {cfg.seed}, fingerprint {result.fingerprint})."
+        )
     else:
         out.print(_counts_table(result))
         out.print(
@@ -224,7 +208,7 @@ def seed(
         )
     if result.static_users and cfg.environment in ("development", "testing"):
         out.print(_users_table(result.static_users))
-    _print_next_steps(cfg, database_url, config)
+    _print_next_steps(cfg, result, database_url, config)
 
 
 def _progress() -> Any:
@@ -270,13 +254,14 @@ def _progress() -> Any:
 ENGINE_DOCUMENTS = "http://localhost:8000/api/v1/documents"
 
 
-def next_steps(cfg: Any, database_url: str | None, config_file: Path | None) -> list[str]:
+def next_steps(
+    cfg: Any, result: Any, database_url: str | None, config_file: Path | None
+) -> list[str]:
     """What to run after a seed: verify, status (pointed at the same database) and a curl call
     to the engine, which takes the API key itself as the tenant id."""
     import shlex
 
     from .db.urls import redact
-    from .run import commands
 
     where = ""
     if database_url:  # DATABASE_URL or a config file point the next commands there by themselves
@@ -289,15 +274,16 @@ def next_steps(cfg: Any, database_url: str | None, config_file: Path | None) -> 
                      "it takes the API key itself as the tenant id)")  # fmt: skip
         return lines
     key = "<API key>"  # staging keys are never printed
-    if cfg.environment in ("development", "testing") and cfg.use_static:
-        users = commands.static_data(cfg).users
-        key = users[0].api_key if users else key
+    if cfg.environment in ("development", "testing") and result.static_users:
+        key = result.static_users[0][1]
     lines.append(f'  curl -H "Authorization: Bearer {key}" {ENGINE_DOCUMENTS}')
     return lines
 
 
-def _print_next_steps(cfg: Any, database_url: str | None, config_file: Path | None) -> None:
-    _console().print("\n".join(next_steps(cfg, database_url, config_file)), markup=False)
+def _print_next_steps(
+    cfg: Any, result: Any, database_url: str | None, config_file: Path | None
+) -> None:
+    _console().print("\n".join(next_steps(cfg, result, database_url, config_file)), markup=False)
 
 
 def _counts_table(result: Any, totals: bool = False) -> Any:
@@ -334,9 +320,9 @@ def init(
     ] = None,
 ) -> None:
     """Create the RAG tables that are missing (nothing else is changed)."""
-    from .run import commands
+    from . import api
 
-    result = commands.init(_build({"environment": env, "database_url": database_url}, config),
+    result = api.init(_build({"environment": env, "database_url": database_url}, config),
                            graph=graph)  # fmt: skip
     created = ", ".join(result.created) or "none: every table already exists"
     _console().print(f"{result.database}: created {created}.")
@@ -352,11 +338,11 @@ def reset(
     """Empty every RAG table (TRUNCATE ... CASCADE on PostgreSQL), in one transaction."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .run import commands
+    from . import api
 
     cfg = _build({"environment": env, "database_url": database_url}, config)
     if quiet:
-        commands.reset(cfg)
+        api.reset(cfg)
         return
     columns = (TextColumn("emptying tables"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rows]:,} rows"), TimeElapsedColumn())  # fmt: skip
@@ -366,7 +352,7 @@ def reset(
         def update(done: int, total: int, rows: int) -> None:
             bar.update(task, completed=done, total=total, rows=rows)
 
-        result = commands.reset(cfg, progress=update)
+        result = api.reset(cfg, progress=update)
     total = sum(result.deleted.values())
     _console().print(
         f"{result.database}: deleted {total:,} rows from {len(result.deleted)} tables."
@@ -385,9 +371,9 @@ def status(
 
     from rich.table import Table
 
-    from .run import commands
+    from . import api
 
-    result = commands.status(_build({"environment": env, "database_url": database_url}, config))
+    result = api.status(_build({"environment": env, "database_url": database_url}, config))
     st = result.state
     head = st.head
     summary = {
@@ -457,14 +443,14 @@ def stamp(
 
     \b
     DELETE FROM ragseed_runs WHERE kind = 'stamp' AND environment = 'production';"""
+    from . import api
     from .core.config import ENVIRONMENTS
-    from .run import commands
 
     if environment not in ENVIRONMENTS:
         raise ConfigError(f"unknown environment {environment!r}: use one of "
                           f"{', '.join(ENVIRONMENTS)}")  # fmt: skip
     cfg = _build({"database_url": database_url}, config)
-    where = commands.stamp(cfg, environment)
+    where = api.stamp(cfg, environment)
     _console().print(f"{where}: stamped {environment}.")
 
 
@@ -476,10 +462,10 @@ def migrate(
     revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
 ) -> None:
     """Create the tables through ragseed's Alembic migrations instead of `init`."""
-    from .run import commands
+    from . import api
 
     cfg = _build({"environment": env, "database_url": database_url}, config)
-    result = commands.migrate(cfg, revision)
+    result = api.migrate(cfg, revision)
     _console().print(f"{result.database}: migrated to {result.revision}.")
 
 

@@ -14,7 +14,7 @@ from ..db.engine import describe_error
 from ..generate.tenant import user_row
 from ..load import loader_class
 from ..run.blocks import clock_for, iter_blocks
-from ..run.commands import static_data
+from ..run.identity import static_data
 from . import generation as G
 from . import store
 from .objects import User

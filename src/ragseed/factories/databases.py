@@ -24,8 +24,11 @@ from ..db.engine import make_engine, transaction
 from ..db.schema import CORE_TABLES
 from ..db.target import inspect_target
 from ..generate.tenant import user_row
-from ..run import commands, ledger
+from ..run import ledger
+from ..run.atomic import seed
 from ..run.blocks import clock_for
+from ..run.database import table_counts
+from ..run.identity import static_data
 from .generation import user_object
 from .objects import User
 
@@ -55,7 +58,7 @@ class SeededDatabase:
 
     @cached_property
     def plan(self) -> Plan:
-        return Plan(self.config, commands.static_data(self.config), self.features)
+        return Plan(self.config, static_data(self.config), self.features)
 
     @cached_property
     def api_keys(self) -> dict[str, str]:
@@ -163,12 +166,12 @@ class Registry:
         alone."""
         config = config.model_copy(update={"database_url": url})
         try:
-            result = commands.seed(config)
+            result = seed(config)
         except (LedgerError, SafetyError):
             with transaction(url) as conn:
                 state = ledger.state(conn)
                 existing = set(inspect(conn).get_table_names())
-                rows = commands.table_counts(conn, [t for t in CORE_TABLES if t in existing])
+                rows = table_counts(conn, [t for t in CORE_TABLES if t in existing])
             if state.production:
                 raise _production(url) from None
             if state.head is None:
@@ -177,7 +180,7 @@ class Registry:
                     "the ragseed fixtures leave it alone: point --ragseed-database-url (or "
                     "$RAGSEED_DATABASE_URL) at an empty database or one ragseed seeded"
                 ) from None
-            result = commands.seed(config.model_copy(update={"reset": True}))
+            result = seed(config.model_copy(update={"reset": True}))
         with transaction(url) as conn:
             features = inspect_target(conn, create=False).features
         return SeededDatabase(url, config, features, result.skipped)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -35,6 +36,7 @@ from ..core.errors import ConfigError, DatabaseError, LedgerError
 from ..core.fingerprint import Fingerprint
 from ..db.engine import transaction
 from . import ledger
+from .result import SeedResult
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -81,10 +83,10 @@ _next_run: Any = None
 
 
 def _init_worker(parent: int, next_run: Any = None) -> None:
-    from .producers import _die_with_parent
+    from .children import die_with_parent
 
     global _next_run
-    _die_with_parent(parent)
+    die_with_parent(parent)
     _next_run = next_run
 
 
@@ -196,21 +198,17 @@ def _loaders(workers: int, config: Config) -> Iterator[tuple[ProcessPoolExecutor
         yield pool, next_run
 
 
-def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) -> dict[str, Any]:
+def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) -> SeedResult:
+    """Load into empty tables with `workers` server backends at once (docs/parallel.md)."""
     from sqlalchemy import text
 
     from ..db.engine import make_engine
     from ..db.target import inspect_target
     from ..load.postgres import PostgresLoader, deferred_checks
-    from .commands import (
-        ADVISORY_KEY,
-        _check_environment,
-        _has_rows,
-        database_url,
-        generation_identity,
-        plan_for,
-        static_data,
-    )
+    from .atomic import check_environment
+    from .database import has_rows
+    from .identity import database_url, generation_identity, plan_for, static_data, static_users
+    from .lock import ADVISORY_KEY
 
     url = database_url(config)
     if not url.startswith(("postgres", "postgresql")):
@@ -220,7 +218,7 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
     static = static_data(config)
     engine = make_engine(url)
     run_id = str(uuid.uuid4())
-    started = datetime.now(UTC)
+    started, t0 = datetime.now(UTC), time.perf_counter()
     try:
         main = engine.connect()
     except Exception as exc:
@@ -238,11 +236,11 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
             tables = list(target.columns)
             ledger.ensure(main)
             state = ledger.state(main)
-            _check_environment(state, config)
+            check_environment(state, config)
             loader = PostgresLoader(main, target)
             if config.reset:
                 loader.reset()
-            elif _has_rows(main, tables):
+            elif has_rows(main, tables):
                 raise LedgerError(
                     "--parallel loads into empty tables only: add --reset, or seed without "
                     "--parallel (a top-up or a re-run is one ordinary transaction)"
@@ -312,4 +310,15 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
             main.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
             main.commit()
     engine.dispose()
-    return {"run_id": run_id, "counts": totals, "fingerprint": fp.hex()}
+    from ..db.urls import redact
+
+    return SeedResult(
+        database=redact(url),
+        counts=dict(totals),
+        totals=dict(totals),
+        fingerprint=fp.hex(),
+        run_id=run_id,
+        seconds=time.perf_counter() - t0,
+        mode="parallel",
+        static_users=static_users(plan),
+    )

@@ -19,6 +19,7 @@ from typing import Any
 from ..core.plan import Plan
 from ..load.base import Encoded, Encoder
 from .blocks import BLOCK_ROWS, FIRST_BLOCK_ROWS, iter_blocks
+from .children import die_with_parent
 
 #: Tenants go to generator processes in runs of this many: dealt round-robin, or claimed.
 DEAL = 32
@@ -68,8 +69,8 @@ def produce(
         yield Produced(block.tenants, total, encoder.encode(block.rows), block.fingerprint)
 
 
-def deal(tenants: Sequence[int], worker: int, workers: int) -> list[int]:
-    return [u for i, u in enumerate(tenants) if (i // DEAL) % workers == worker]
+def deal(tenants: Sequence[int], process: int, processes: int) -> list[int]:
+    return [u for i, u in enumerate(tenants) if (i // DEAL) % processes == process]
 
 
 def claims(
@@ -95,27 +96,13 @@ def claims(
 
 @dataclass(frozen=True)
 class _Done:
-    worker: int
+    process: int
 
 
 @dataclass(frozen=True)
 class _Failed:
-    worker: int
+    process: int
     error: str
-
-
-def _die_with_parent(parent: int) -> None:
-    """Ask Linux to kill this process when its parent dies (even by SIGKILL), and exit now if
-    it already has (it may have died while this process was still starting)."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGKILL))  # PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:
-        os._exit(1)
 
 
 def _claimed(
@@ -135,11 +122,11 @@ def _own_claims(
         yield from produce(plan, part, encoder, block_rows, first_rows=block_rows)
 
 
-def _worker(
-    plan: Plan, tenants: Sequence[int], encoder: Encoder, block_rows: int, worker: int, q: Any,
+def _produce_into(
+    plan: Plan, tenants: Sequence[int], encoder: Encoder, block_rows: int, process: int, q: Any,
     parent: int, counter: Any = None,
 ) -> None:  # fmt: skip
-    _die_with_parent(parent)
+    die_with_parent(parent)
     try:
         if counter is None:
             items = produce(plan, tenants, encoder, block_rows)
@@ -154,11 +141,11 @@ def _worker(
                     except queue_mod.Full:
                         if os.getppid() != parent:
                             return
-        q.put(_Done(worker))
+        q.put(_Done(process))
     except BaseException as exc:  # reported to the parent, which raises it
         import traceback
 
-        q.put(_Failed(worker, "".join(traceback.format_exception(exc)).strip()))
+        q.put(_Failed(process, "".join(traceback.format_exception(exc)).strip()))
 
 
 def expected_chunks(plan: Plan, tenants: Sequence[int]) -> float:
@@ -167,7 +154,7 @@ def expected_chunks(plan: Plan, tenants: Sequence[int]) -> float:
     return docs * min(cfg.max_chunks, max(cfg.min_chunks, cfg.chunk_lambda))
 
 
-def default_workers(plan: Plan, tenants: Sequence[int], dialect: str = "postgresql") -> int:
+def default_processes(plan: Plan, tenants: Sequence[int], dialect: str = "postgresql") -> int:
     """Generator processes besides the loading one (which generates too, see run(share=...)):
     none for small seeds; on PostgreSQL one, since the server backend needs the other core; on
     SQLite, where writing is cheap, one per remaining core."""
@@ -181,20 +168,20 @@ def run(
     plan: Plan,
     tenants: Sequence[int],
     encoder: Encoder,
-    workers: int | None = None,
+    processes: int | None = None,
     block_rows: int = BLOCK_ROWS,
     share: bool = True,
 ) -> Iterator[Produced]:
-    """Yield produced blocks; workers=0 generates in this process.
+    """Yield produced blocks; processes=0 generates in this process.
 
     share: this process generates too whenever no block is waiting, and tenants go to whoever
     asks first. No block waiting means that generation is the bottleneck, so the database has
     time to spare: on SQLite, where writing leaves most of a core idle, and on PostgreSQL when
     the server's work per row is light (short chunks, no GIN index). When the server is the
     bottleneck, blocks are always waiting and this process only writes."""
-    if workers is None:
-        workers = default_workers(plan, tenants, encoder.target.dialect)
-    if workers <= 0:
+    if processes is None:
+        processes = default_processes(plan, tenants, encoder.target.dialect)
+    if processes <= 0:
         yield from produce(plan, tenants, encoder, block_rows)
         return
     import multiprocessing as mp
@@ -206,19 +193,19 @@ def run(
 
     forkable = "fork" in mp.get_all_start_methods() and threading.active_count() == 1
     ctx: Any = mp.get_context("fork" if forkable else "spawn")
-    q = ctx.Queue(maxsize=3 * workers)
+    q = ctx.Queue(maxsize=3 * processes)
     counter = ctx.Value("q", 0) if share else None
     parent = os.getpid()
     procs = []
-    for i in range(workers):
-        given = tenants if share else deal(tenants, i, workers)
+    for i in range(processes):
+        given = tenants if share else deal(tenants, i, processes)
         args = (plan, given, encoder, block_rows, i, q, parent, counter)
-        procs.append(ctx.Process(target=_worker, args=args, daemon=True))
+        procs.append(ctx.Process(target=_produce_into, args=args, daemon=True))
     own = _own_claims(plan, tenants, counter, encoder, block_rows) if share else iter(())
     for p in procs:
         p.start()
     try:
-        running = workers
+        running = processes
         mine = share
         while running or mine:
             try:
@@ -240,7 +227,7 @@ def run(
             if isinstance(item, _Done):
                 running -= 1
             elif isinstance(item, _Failed):
-                raise RuntimeError(f"generator process {item.worker} failed:\n{item.error}")
+                raise RuntimeError(f"generator process {item.process} failed:\n{item.error}")
             else:
                 yield item
     finally:

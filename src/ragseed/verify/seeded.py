@@ -51,7 +51,7 @@ def existing_url(config: Config) -> str:
     from pathlib import Path
 
     from ..db import urls
-    from ..run.commands import database_url
+    from ..run.identity import database_url
 
     url = database_url(config)
     parsed = urls.parse(url)
@@ -72,7 +72,7 @@ def read_only(conn: Connection) -> None:
 
 def load(conn: Connection, config: Config) -> Seeded:
     """The seeded Plan. Raises LedgerError when ragseed did not seed this database."""
-    from ..run.commands import static_data
+    from ..run.identity import static_data
     from ..run.topup import old_config
 
     state = ledger.state(conn)
@@ -90,7 +90,7 @@ def load(conn: Connection, config: Config) -> Seeded:
             f"the ledger's configuration is not readable by this ragseed: {exc}"
         ) from None
     static = static_data(cfg)
-    from ..run.commands import static_hash
+    from ..run.identity import static_hash
 
     if identity.get("static") not in (None, static_hash(static)):
         raise ConfigError(

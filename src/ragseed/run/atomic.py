@@ -1,0 +1,218 @@
+"""A seed in one transaction: a fresh seed, nothing to do, a top-up or one shard, decided from
+the ledger (see decide.py), then written through the loader."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from .. import __version__
+from ..core.config import Config
+from ..core.errors import LedgerError, SafetyError
+from ..core.fingerprint import Fingerprint
+from ..core.plan import Plan
+from ..core.shard import FULL, Shard
+from ..db import urls
+from ..db.engine import transaction
+from ..db.schema import CORE_TABLES
+from . import ledger
+from .database import before_begin, before_reset, has_rows, init, recover, table_counts
+from .identity import database_url, generation_identity, plan_for, static_data, static_users
+from .lock import lock
+from .result import Progress, SeedResult
+
+if TYPE_CHECKING:
+    pass
+
+
+def seed(
+    config: Config,
+    *,
+    progress: Progress | None = None,
+    graph: bool | None = None,
+    producer_processes: int | None = None,
+    shard: Shard = FULL,
+) -> SeedResult:
+    """Seed the database in one transaction. Raises RagseedError subclasses on bad input.
+
+    Decides from the ledger what to do: a fresh seed, nothing (the same seed is there), a top-up
+    (the config grew), or this shard of a sharded seed.
+    """
+    from ..db.target import inspect_target
+    from ..load import loader_class
+
+    started, t0 = datetime.now(UTC), time.perf_counter()
+    url = database_url(config)
+    static = static_data(config)
+    result = SeedResult(database=urls.redact(url))
+    if shard.count > 1:
+        init(config, graph=graph)  # DDL once, outside the shards' concurrent transactions
+    # Unsharded seeds let the loader relax per-row checks into empty tables (SQLite).
+    before = None if shard.count > 1 else before_reset if config.reset else before_begin
+    with transaction(url, before_begin=before) as conn:
+        lock(conn, shard)
+        recover(conn)
+        target = inspect_target(conn, graph=graph)
+        result.created_tables = target.created
+        ledger.ensure(conn)
+        plan = plan_for(conn, config, static, target.features)
+        identity = generation_identity(config, static, target)
+        digest = ledger.config_hash(identity)
+        tables = list(target.columns)
+        # Rows first, then the ledger: a concurrent shard commits both at once, and each
+        # PostgreSQL statement reads a fresh snapshot, so rows seen here have their ledger row
+        # visible below (the other order took another shard's rows for foreign ones).
+        foreign = has_rows(conn, [t for t in CORE_TABLES if t in tables])
+        state = ledger.state(conn)
+        check_environment(state, config)
+        loader = loader_class(target.dialect)(conn, target)
+        head = state.head if state.runs and has_rows(conn, ["users"]) else None
+        old_plan: Plan | None = None
+        base = Fingerprint()
+        if config.reset:
+            loader.reset()
+        elif head is None:
+            if foreign:
+                raise LedgerError(
+                    "the RAG tables already hold rows that ragseed did not write. Re-run with "
+                    "--reset to empty them first (this deletes those rows)."
+                )
+        elif head.config_hash == digest:
+            if state.shard_count == 1 or shard.index in state.done_shards:
+                return _nothing_to_do(result, state, plan, t0)
+            if state.shard_count != shard.count:
+                raise LedgerError(
+                    f"this database is being seeded in {state.shard_count} shards, not "
+                    f"{shard.count}: run the missing shards "
+                    f"{_missing(state)} with --shard K/{state.shard_count}"
+                )
+        else:
+            from .topup import check_growth, old_config
+
+            check_growth(head.config, identity)
+            if not state.complete or shard.count > 1:
+                raise LedgerError(
+                    "a top-up needs a complete seed and runs unsharded: finish shards "
+                    f"{_missing(state)} of {state.shard_count} first, or drop --shard"
+                )
+            old_plan = replace(plan, config=old_config(head.config, config))
+            base = Fingerprint.from_hex(state.fingerprint())
+            result.action = "top-up"
+        empty = old_plan is None and shard.count == 1 and not has_rows(conn, tables)
+        if empty:
+            loader.prepare_bulk()
+        tenants = shard.tenants(config.num_users)
+        if old_plan is None:
+            fp = _load(plan, tenants, loader, progress, producer_processes)
+        else:
+            fp = base.combine(_top_up(old_plan, plan, tenants, loader, progress))
+        loader.finish()
+        result.counts = {t: loader.written.get(t, 0) for t in tables}
+        # Empty tables that no other session could write to since: what was written is their
+        # total, without a count(*) that reads every table once more.
+        exact = empty and loader.exclusive()
+        result.totals = dict(result.counts) if exact else table_counts(conn, tables)
+        result.fingerprint = fp.hex()
+        result.run_id = str(uuid.uuid4())
+        ledger.record(
+            conn, run_id=result.run_id, kind="seed", status="complete",
+            environment=config.environment, profile=config.profile, seed=config.seed,
+            shard_index=shard.index, shard_count=shard.count,
+            config_hash=digest, config=identity,
+            counts=result.totals if old_plan is not None or shard.count == 1 else result.counts,
+            fingerprint=result.fingerprint, tool_version=__version__, started_at=started,
+        )  # fmt: skip
+        result.static_users = static_users(plan)
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _load(
+    plan: Plan,
+    tenants: range,
+    loader: Any,
+    progress: Progress | None,
+    processes: int | None,
+) -> Fingerprint:
+
+    fp = Fingerprint()
+    done = written = 0
+    from . import producers
+
+    with producers.lean_gc():
+        for item in producers.run(plan, tenants, loader.encoder(), processes=processes):
+            loader.write_encoded(item.encoded)
+            fp = fp.combine(Fingerprint(item.fingerprint))
+            done += item.tenants
+            written += item.rows
+            if progress:
+                progress(done, len(tenants), written)
+    return fp
+
+
+def _top_up(
+    old: Plan, new: Plan, tenants: range, loader: Any, progress: Progress | None
+) -> Fingerprint:
+    from .blocks import clock_for
+    from .topup import PRIMARY_KEYS, deltas
+
+    tables = loader.tables()
+    fp = Fingerprint()
+    done = written = 0
+    for delta in deltas(old, new, tenants, clock_for(new), tables):
+        for table in reversed(tables):
+            if delta.deletes.get(table):
+                loader.delete(table, delta.deletes[table], PRIMARY_KEYS[table])
+        for table in tables:
+            if delta.updates[table]:
+                loader.update(table, delta.updates[table], PRIMARY_KEYS[table])
+        loader.write(delta.inserts)
+        fp = fp.combine(Fingerprint(delta.fingerprint))
+        done += delta.tenants
+        written += delta.rows()
+        if progress:
+            progress(done, len(tenants), written)
+    return fp
+
+
+def _missing(state: ledger.State) -> str:
+    missing = sorted(set(range(state.shard_count)) - state.done_shards)
+    return ", ".join(map(str, missing)) or "none"
+
+
+def _nothing_to_do(result: SeedResult, state: ledger.State, plan: Plan, t0: float) -> SeedResult:
+    head = state.head
+    assert head is not None
+    result.skipped = True
+    result.action = "nothing"
+    if state.complete:
+        result.reason = (
+            f"nothing to do: this database already holds this seed "
+            f"(run {head.run_id[:8]}, fingerprint {state.fingerprint()})"
+        )
+    else:
+        result.reason = (
+            f"nothing to do: this shard is already seeded; shards {_missing(state)} of "
+            f"{state.shard_count} are still missing"
+        )
+    result.totals = state.counts()
+    result.fingerprint = state.fingerprint()
+    result.static_users = static_users(plan)
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def check_environment(state: ledger.State, config: Config) -> None:
+    if state.production:
+        raise SafetyError(
+            "refusing to touch this database: its ragseed ledger stamps it as production."
+        )
+    head = state.head
+    if head is not None and head.environment != config.environment and not config.reset:
+        raise SafetyError(
+            f"this database was seeded as {head.environment}, not {config.environment}: run "
+            f"with --env {head.environment}, or add --reset to re-seed it as {config.environment}"
+        )
