@@ -18,8 +18,8 @@ import statistics
 import time
 from collections.abc import Callable
 
+from ragseed.core.documents import TOPICS
 from ragseed.generate import compose
-from ragseed.generate.language import TOPICS
 
 Engine = Callable[[int], int]  # produce about n chunks, return how many were made
 

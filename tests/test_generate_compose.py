@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ragseed.core.documents import TOPICS
 from ragseed.core.tokens import estimate_tokens
 from ragseed.generate.compose import (
     boilerplate_text,
@@ -16,7 +17,7 @@ from ragseed.generate.compose import (
     glue_tokens,
     section_of,
 )
-from ragseed.generate.language import LANGUAGES, TOPICS, language
+from ragseed.generate.language import LANGUAGES, language
 from ragseed.generate.questions import answer_for, keywords_of, question_for
 
 from .textutil import (  # fmt: skip

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from ragseed.generate.language import LANGUAGES, QUESTION_WORDS, TABLE_SIZE, TOPICS, language
+from ragseed.core.documents import TOPICS
+from ragseed.generate.language import LANGUAGES, QUESTION_WORDS, TABLE_SIZE, language
 
 from .textutil import ARABIC, LATIN, VOCABS, words
 
@@ -54,3 +55,11 @@ def test_question_words_are_function_words() -> None:
     assert {"how", "does", "what", "is", "the", "of", "about", "affect"} <= QUESTION_WORDS["en"]
     assert {"كيف", "ما", "هل"} <= QUESTION_WORDS["ar"]
     assert len(QUESTION_WORDS["en"]) < 80 and len(QUESTION_WORDS["ar"]) < 50
+
+
+def test_every_language_has_a_vocabulary_for_each_topic_in_order() -> None:
+    """core.documents.TOPICS fixes the topics' order (layouts draw by index): the vocabularies
+    must list the same topics in the same order."""
+    from ragseed.generate import vocab_ar, vocab_en
+
+    assert tuple(vocab_en.TOPIC_TERMS) == TOPICS == tuple(vocab_ar.TOPIC_TERMS)

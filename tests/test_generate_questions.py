@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ragseed.core.documents import TOPICS
 from ragseed.core.tokens import estimate_tokens
 from ragseed.generate.compose import Piece, boilerplate_text, document_pieces, document_title
-from ragseed.generate.language import LANGUAGES, QUESTION_WORDS, TOPICS, language
+from ragseed.generate.language import LANGUAGES, QUESTION_WORDS, language
 from ragseed.generate.questions import answer_for, keywords_of, question_for
 
 from .textutil import LANGS, SEEDS, SLOW, TOPIC, document, parsed, split_sentences, words

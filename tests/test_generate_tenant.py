@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ragseed.core.config import build_config
-from ragseed.core.plan import EXTRACTABLE, Features, Plan, extractable
+from ragseed.core.documents import EXTRACTABLE, extractable
+from ragseed.core.plan import Features, Plan
 from ragseed.core.rows import Clock, Rows
 from ragseed.core.static import load_static
 from ragseed.generate.tenant import tenant_rows

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from ragseed import api
+from ragseed.core.documents import CONTENT_TYPE_BY_EXT
 from ragseed.core.errors import DatabaseError, LedgerError
-from ragseed.core.plan import CONTENT_TYPE_BY_EXT
 
 from .conftest import make_config
 from .dbutil import dump, execute, scalar, schema_snapshot

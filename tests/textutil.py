@@ -9,6 +9,7 @@ import re
 from hypothesis import settings
 from hypothesis import strategies as st
 
+from ragseed.core.documents import TOPICS
 from ragseed.generate import vocab_ar, vocab_en
 from ragseed.generate.compose import (
     Piece,
@@ -17,7 +18,7 @@ from ragseed.generate.compose import (
     document_title,
     text_piece,
 )
-from ragseed.generate.language import LANGUAGES, TOPICS
+from ragseed.generate.language import LANGUAGES
 from ragseed.generate.questions import answer_for, question_for
 from ragseed.generate.triplets import triplets_for
 

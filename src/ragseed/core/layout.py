@@ -8,10 +8,10 @@ generation time.
 from __future__ import annotations
 
 from itertools import accumulate
+from typing import TYPE_CHECKING
 
-from ..generate.language import TOPICS
 from . import rng as R
-from .plan import (
+from .documents import (
     BOILERPLATE_POOL,
     EXTENSIONS,
     EXTRACTABLE,
@@ -19,11 +19,14 @@ from .plan import (
     HOUR,
     PENDING_STATUSES,
     SHARED_TEXTS,
+    TOPICS,
     DocLayout,
-    Plan,
     extractable,
     split_static,
 )
+
+if TYPE_CHECKING:
+    from .plan import Plan
 
 
 def doc_layout(plan: Plan, u: int, d: int, user_created: int) -> DocLayout:

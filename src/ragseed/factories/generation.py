@@ -14,11 +14,11 @@ from typing import Any
 
 from ..core import rng as R
 from ..core.config import Config
-from ..core.plan import DocLayout, Features, Plan, text_hash
+from ..core.documents import TOPICS, DocLayout, text_hash
+from ..core.plan import Features, Plan
 from ..core.rows import Row, Rows, empty_rows
 from ..core.static import NO_STATIC, StaticData, load_static
 from ..generate import compose
-from ..generate.language import TOPICS
 from ..generate.tenant import tenant_rows
 from ..generate.triplets import triplets_for
 from ..run.blocks import clock_for

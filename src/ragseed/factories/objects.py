@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ..core.plan import DocLayout
+from ..core.documents import DocLayout
 from ..core.rows import COLUMNS, TIMESTAMP_COLUMNS, Row, Rows
 
 

@@ -21,11 +21,11 @@ from operator import itemgetter
 from types import ModuleType
 
 from ..core import rng as R
+from ..core.documents import TOPICS
 from ..core.tokens import estimate_tokens, words_of
 from . import vocab_ar, vocab_en
 
 LANGUAGES: tuple[str, ...] = ("en", "ar")
-TOPICS: tuple[str, ...] = tuple(vocab_en.TOPIC_TERMS)
 QUESTION_WORDS: dict[str, frozenset[str]] = {
     "en": frozenset(vocab_en.QUESTION_WORDS),
     "ar": frozenset(vocab_ar.QUESTION_WORDS),

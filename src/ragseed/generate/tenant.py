@@ -12,19 +12,19 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..core import rng as R
-from ..core.plan import (
+from ..core.documents import (
     BOILERPLATE_POOL,
     CONTENT_TYPE_BY_EXT,
+    TOPICS,
     DocLayout,
-    Plan,
     extractable,
     text_hash,
     unsupported_error,
 )
+from ..core.plan import Plan
 from ..core.rows import Clock, Row, Rows, empty_rows
 from ..core.tokens import estimate_tokens
 from . import compose
-from .language import TOPICS
 from .names import DOMAINS, FIRST, LAST
 from .questions import answer_for, question_for
 from .triplets import triplets_for
@@ -101,7 +101,7 @@ def _slug(title: str) -> str:
 def document_pieces(plan: Plan, lay: DocLayout) -> tuple[str, list[compose.Piece]]:
     """(title, body chunks) of a document: deterministic from its (seed, tenant, index). Static
     chunks carry no composition (no templates)."""
-    from ..core.plan import split_static
+    from ..core.documents import split_static
 
     if lay.static is not None:
         texts = split_static(lay.static.content, plan.config.chunk_tokens)

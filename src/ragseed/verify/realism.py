@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from ..core.plan import BOILERPLATE_POOL, PENDING_STATUSES, expected_failed_share, text_hash
+from ..core.documents import BOILERPLATE_POOL, PENDING_STATUSES, expected_failed_share, text_hash
 from ..generate.tenant import SYSTEM_PROMPT_TOKENS, boilerplate
 from .report import Check, check
 from .seeded import Seeded

@@ -1,4 +1,4 @@
-"""`ragseed verify` and `ragseed export-eval` (registered on the main Typer app)."""
+"""`ragseed verify` and `ragseed export-eval`: the seeded data judged and exported."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .cli import ConfigFile, DbUrl, Env, _build, _console, app
+from .app import ConfigFile, DbUrl, Env, app, build, console
 
 STYLE = {"pass": "green", "fail": "bold red", "skip": "yellow", "info": "cyan"}
 
@@ -41,11 +41,11 @@ def verify(
     Exits 1 when a check fails. Writes nothing."""
     import json
 
-    from . import verify as V
+    from .. import verify as V
 
-    cfg = _build({"environment": env, "database_url": database_url}, config)
+    cfg = build({"environment": env, "database_url": database_url}, config)
     report = V.run(cfg, sample=sample, k=k)
-    out = _console()
+    out = console()
     if as_json:
         out.print_json(json.dumps(report.to_dict(), ensure_ascii=False))
     else:
@@ -90,14 +90,14 @@ def export_eval(
 ) -> None:
     """Write the seeded questions as a retrieval evaluation set (BEIR layout and/or Ragas-style
     JSONL), with deterministic ids and order: two exports of one seed are byte-identical."""
-    from . import export
+    from .. import export
 
-    cfg = _build({"environment": env, "database_url": database_url}, config)
+    cfg = build({"environment": env, "database_url": database_url}, config)
     summary = export.export_eval(cfg, out, fmt.lower())
-    console = _console()
+    screen = console()
     for path in summary.files:
-        console.print(f"wrote {path}", markup=False)
-    console.print(
+        screen.print(f"wrote {path}", markup=False)
+    screen.print(
         f"{summary.queries:,} queries, {summary.qrels:,} relevant pairs, "
         f"{summary.corpus:,} corpus chunks ({summary.skipped:,} turns without sources skipped).",
         markup=False,
