@@ -26,9 +26,9 @@ def test_streams_depend_only_on_their_key() -> None:
     st.lists(st.one_of(st.integers(-(2**70), 2**70), st.text(max_size=6)), max_size=5),
 )  # fmt: skip
 def test_keys_are_the_joined_index(seed: int, kind: str, index: list[int | str]) -> None:
-    """_key formats short indexes directly: the same bytes as joining every part."""
+    """stream_key formats short indexes directly: the same bytes as joining every part."""
     joined = f"{seed}|{kind}|{'/'.join(map(str, index))}".encode()
-    assert R._key(seed, kind, tuple(index)) == joined
+    assert R.stream_key(seed, kind, tuple(index)) == joined
 
 
 @given(st.integers(0, 2**64), st.sampled_from(["turn", "doc", "text"]), st.integers(0, 10**6))

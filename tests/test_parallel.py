@@ -185,8 +185,7 @@ def test_cleanup_restores_the_schema_whatever_part_of_the_rebuild_committed(pg_u
     (or after both) must still end with the original constraints."""
     from ragseed.db.engine import transaction
     from ragseed.db.target import inspect_target
-    from ragseed.load.postgres import PostgresLoader
-    from ragseed.run.parallel import _savepoint_ddl
+    from ragseed.load.postgres import PostgresLoader, apply_ddl
 
     api.init(make_config(pg_url))
     before = _schema(pg_url)
@@ -202,7 +201,7 @@ def test_cleanup_restores_the_schema_whatever_part_of_the_rebuild_committed(pg_u
         for d in keys + attached:  # every key built, one attached
             conn.exec_driver_sql(d)
     with transaction(pg_url) as conn:
-        _savepoint_ddl(conn, ddl)
+        apply_ddl(conn, ddl, applied_ok=True)  # what was applied is recognised by SQLSTATE
     assert _schema(pg_url) == before
 
 
@@ -250,7 +249,7 @@ def test_cleanup_validates_the_foreign_keys_a_run_added_not_valid(pg_url: str) -
     from ragseed.db.engine import transaction
     from ragseed.db.target import inspect_target
     from ragseed.load.postgres import PostgresLoader, deferred_checks
-    from ragseed.run.parallel import _cleanup
+    from ragseed.run.recover import cleanup
 
     api.init(make_config(pg_url))
     before = _schema(pg_url)
@@ -266,7 +265,7 @@ def test_cleanup_validates_the_foreign_keys_a_run_added_not_valid(pg_url: str) -
             conn.exec_driver_sql(d)
     assert _schema(pg_url) != before  # NOT VALID shows in the constraints' definitions
     with transaction(pg_url) as conn:
-        _cleanup(conn, tables, [], ddl)
+        cleanup(conn, tables, [], ddl)
     assert _schema(pg_url) == before
 
 

@@ -61,11 +61,11 @@ def test_generator_blocks_grow_across_claims_and_own_blocks_are_one_claim_each()
     enc = _encoder()
     plan = Plan(cfg, load_static(), enc.target.features)
     counter = mp.get_context("spawn").Value("q", 0)
-    grown = list(producers._claimed(plan, range(USERS), counter, enc, 10**6))
+    grown = list(producers.claimed(plan, range(USERS), counter, enc, 10**6))
     assert sum(i.tenants for i in grown) == USERS
     assert max(i.tenants for i in grown) > producers.DEAL
     counter.value = 0
-    own = list(producers._own_claims(plan, range(USERS), counter, enc, 10**6))
+    own = list(producers.claimed_by_loader(plan, range(USERS), counter, enc, 10**6))
     assert [i.tenants for i in own] == [32, 32, USERS - 64]
     assert sum(i.fingerprint for i in own) == sum(i.fingerprint for i in grown)
 

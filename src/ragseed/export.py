@@ -20,11 +20,11 @@ from typing import IO, TYPE_CHECKING, Any
 from .core.config import Config
 from .core.errors import ConfigError
 from .db.engine import transaction
+from .run.identity import existing_url
 from .verify.seeded import (
     Seeded,
     TurnTruth,
     batched,
-    existing_url,
     load,
     read_only,
     truths,

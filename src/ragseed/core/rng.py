@@ -18,7 +18,9 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def _key(seed: int, kind: str, index: tuple[int | str, ...]) -> bytes:
+def stream_key(seed: int, kind: str, index: tuple[int | str, ...]) -> bytes:
+    """The bytes every stream, id and hash of (seed, kind, index) derives from:
+    ``f"{seed}|{kind}|{'/'.join(index)}"``."""
     # Most keys have one to three parts: formatted directly, the same text as the join.
     n = len(index)
     if n == 2:
@@ -32,7 +34,7 @@ def _key(seed: int, kind: str, index: tuple[int | str, ...]) -> bytes:
 
 def derive(seed: int, kind: str, *index: int | str) -> int:
     """A 64-bit integer that depends only on (seed, kind, index)."""
-    return int.from_bytes(blake2b(_key(seed, kind, index), digest_size=8).digest(), "big")
+    return int.from_bytes(blake2b(stream_key(seed, kind, index), digest_size=8).digest(), "big")
 
 
 _new_random = random.Random.__new__
@@ -50,7 +52,7 @@ def stream(seed: int, kind: str, *index: int | str) -> random.Random:
 
 
 def hex_for(seed: int, kind: str, *index: int | str, nbytes: int = 16) -> str:
-    return blake2b(_key(seed, kind, index), digest_size=nbytes).hexdigest()
+    return blake2b(stream_key(seed, kind, index), digest_size=nbytes).hexdigest()
 
 
 def uuid_for(seed: int, kind: str, *index: int | str) -> str:
@@ -65,7 +67,7 @@ def _uuid_text(h: str) -> str:
 
 def uuids_for(seed: int, kind: str, *index: int | str) -> Callable[[int | str], str]:
     """``last -> uuid_for(seed, kind, *index, last)``, hashing the shared prefix only once."""
-    head = blake2b(_key(seed, kind, (*index, "")), digest_size=16)
+    head = blake2b(stream_key(seed, kind, (*index, "")), digest_size=16)
 
     def make(last: int | str) -> str:
         h = head.copy()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.rows import TIMESTAMP_COLUMNS, Row
 from .base import Encoder, Loader, TableDone
@@ -24,6 +24,9 @@ _BTREE = re.compile(r" USING btree \(")
 #: A key constraint that is just a unique index on plain columns (no INCLUDE, WITH, NULLS NOT
 #: DISTINCT, deferral...): it can be built as an index, then attached.
 _PLAIN_KEY = re.compile(r"(PRIMARY KEY|UNIQUE) (\([^()]*\))")
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 
 _FOREIGN_KEY = re.compile(r"ALTER TABLE (\S+) ADD CONSTRAINT (\S+) FOREIGN KEY ")
@@ -66,6 +69,33 @@ def _key_steps(table: str, name: str, definition: str) -> list[tuple[str, set[st
         (f"CREATE UNIQUE INDEX {name} ON {table} USING btree {columns}", {table}),
         (_add_constraint(table, name, f"{kind} USING INDEX {name}"), {table}),
     ]
+
+
+#: SQLSTATEs of DDL that was applied already: an index or table that exists (42P07), a
+#: constraint that exists (42710), a second primary key (42P16), an index already attached to a
+#: constraint (55000).
+ALREADY_APPLIED = frozenset({"42P07", "42710", "42P16", "55000"})
+
+
+def apply_ddl(conn: Connection, ddl: list[str], *, applied_ok: bool = False) -> None:
+    """Run DDL in the connection's transaction, with the memory index builds need. applied_ok:
+    statements may have been applied already (a run died during its rebuild); each runs in a
+    savepoint and one that fails for that reason is skipped."""
+    from sqlalchemy.exc import DBAPIError
+
+    if not ddl:
+        return
+    conn.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
+    for statement in ddl:
+        if not applied_ok:
+            conn.exec_driver_sql(statement)
+            continue
+        try:
+            with conn.begin_nested():
+                conn.exec_driver_sql(statement)
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) not in ALREADY_APPLIED:
+                raise
 
 
 class PostgresEncoder(Encoder):
@@ -191,9 +221,11 @@ class PostgresLoader(Loader):
         )
         return str(rows[0][0])
 
+    def apply(self, ddl: list[str]) -> None:
+        """Run deferred DDL (some of ``deferred``, on this loader's connection and transaction):
+        what a parallel load's rebuild lanes do with the loader's statements."""
+        apply_ddl(self.conn, ddl)
+
     def finish(self) -> None:
-        if self.deferred:
-            self._execute(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
-        for ddl in self.deferred:
-            self._execute(ddl)
+        self.apply(self.deferred)
         self.deferred = []

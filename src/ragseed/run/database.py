@@ -123,7 +123,7 @@ def status(config: Config, limit: int = 10) -> StatusResult:
     from sqlalchemy import inspect
 
     from ..db.schema import TABLES
-    from ..verify.seeded import existing_url
+    from .identity import existing_url
 
     url = existing_url(config)  # connecting would create the SQLite file it reports on
     with transaction(url) as conn:
@@ -183,6 +183,6 @@ def has_rows(conn: Connection, tables: list[str]) -> bool:
 def recover(conn: Connection) -> None:
     """Clean up after a killed parallel load before anything else (we hold the lock)."""
     if conn.dialect.name == "postgresql":
-        from .parallel import recover
+        from .recover import recover as clean_up_dead_runs
 
-        recover(conn)
+        clean_up_dead_runs(conn)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..core.config import Config
+from ..core.errors import DatabaseError
 from ..core.plan import Features, Plan
 from ..core.static import NO_STATIC, StaticData, load_static
 from ..db import urls
@@ -20,6 +21,20 @@ if TYPE_CHECKING:
 
 def database_url(config: Config) -> str:
     return config.database_url or urls.default_url()
+
+
+def existing_url(config: Config) -> str:
+    """The database URL, refusing a SQLite file that does not exist (connecting would create
+    it, and an empty file is no seed to read)."""
+    from pathlib import Path
+
+    url = database_url(config)
+    parsed = urls.parse(url)
+    db = parsed.database or ""
+    local = parsed.get_backend_name() == "sqlite" and db not in ("", ":memory:")
+    if local and not db.startswith("file:") and not Path(db).expanduser().is_file():
+        raise DatabaseError(f"SQLite database {db} does not exist: nothing to read")
+    return url
 
 
 def static_data(config: Config) -> StaticData:

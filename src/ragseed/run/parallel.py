@@ -36,12 +36,11 @@ from ..core.errors import ConfigError, DatabaseError, LedgerError
 from ..core.fingerprint import Fingerprint
 from ..db.engine import transaction
 from . import ledger
+from .recover import cleanup, recover
 from .result import SeedResult
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-
-    from sqlalchemy import Connection
 
     from ..core.config import Config
     from ..core.plan import Plan
@@ -101,24 +100,6 @@ def _warm_up(languages: list[str]) -> None:
         language(lang)
 
 
-#: What PostgreSQL says when deferred DDL had already been applied (a key attached USING INDEX
-#: included).
-_ALREADY_DONE = ("already exists", "multiple primary keys", "already associated with a constraint")
-
-
-def _savepoint_ddl(conn: Connection, statements: list[str]) -> None:
-    """Run DDL that may already have been applied (a crash during the rebuild)."""
-    from sqlalchemy.exc import DBAPIError
-
-    for ddl in statements:
-        try:
-            with conn.begin_nested():
-                conn.exec_driver_sql(ddl)
-        except DBAPIError as exc:
-            if not any(done in str(exc) for done in _ALREADY_DONE):
-                raise
-
-
 def _rebuild_lanes(engine: Any, target: Target, lanes: list[list[str]]) -> None:
     """Run each lane of deferred DDL in its own transaction on its own connection, all at once:
     an index build uses one server core. Waits for every lane before raising the first error, so
@@ -129,53 +110,13 @@ def _rebuild_lanes(engine: Any, target: Target, lanes: list[list[str]]) -> None:
 
     def run(lane: list[str]) -> None:
         with engine.begin() as conn:
-            loader = PostgresLoader(conn, target)
-            loader.deferred = lane
-            loader.finish()
+            PostgresLoader(conn, target).apply(lane)
 
     busy = [lane for lane in lanes if lane]
     with ThreadPoolExecutor(max(1, len(busy))) as pool:
         futures = [pool.submit(run, lane) for lane in busy]
     for f in futures:
         f.result()
-
-
-def _cleanup(conn: Connection, tables: list[str], run_ids: list[str], ddl: list[str]) -> None:
-    from ..load.postgres import deferred_checks
-
-    conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)}")
-    _savepoint_ddl(conn, ddl)
-    # A foreign key the run had added NOT VALID was only skipped above (it exists): validate it
-    # (instant on empty tables; a no-op on a valid one).
-    for checks in deferred_checks(ddl)[1]:
-        for check in checks:
-            conn.exec_driver_sql(check)
-    for run_id in run_ids:
-        conn.execute(
-            ledger.runs.update()
-            .where(ledger.runs.c.run_id == run_id)
-            .values(status="failed", finished_at=datetime.now(UTC))
-        )
-
-
-def recover(conn: Connection) -> list[str]:
-    """Clean up after parallel runs that died (call with the ragseed lock held)."""
-    from ..db.schema import TABLES
-
-    if not ledger.exists(conn):
-        return []
-    rows = conn.execute(
-        ledger.runs.select().where(ledger.runs.c.status == "running")
-    ).mappings().all()  # fmt: skip
-    if not rows:
-        return []
-    from sqlalchemy import inspect
-
-    existing = set(inspect(conn).get_table_names())
-    ddl = [s for r in rows for s in json.loads(r["config"]).get("deferred_ddl", [])]
-    run_ids = [r["run_id"] for r in rows]
-    _cleanup(conn, [t for t in TABLES if t in existing], run_ids, ddl)
-    return run_ids
 
 
 @contextmanager
@@ -266,7 +207,6 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
             parts = [_load_part(url, plan, target, tenants, 0, next_run)]
             parts += [f.result() for f in futures]
             # Phase 3: rebuild in two lanes, then link and complete in one transaction.
-            loader.deferred = ddl
             with main.begin():
                 big = loader.largest_table()
             big_lane, other_lane, last = loader.rebuild_lanes(big)
@@ -275,8 +215,7 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
             # check their rows at once, one connection per referencing table.
             quick, checks = deferred_checks(last)
             with main.begin():
-                loader.deferred = quick
-                loader.finish()
+                loader.apply(quick)
             _rebuild_lanes(engine, target, checks)
             with main.begin():
                 fp = Fingerprint()
@@ -296,7 +235,7 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
             pool.shutdown(wait=True, cancel_futures=True)  # no loader may commit after cleanup
             main.rollback()
             with main.begin():
-                _cleanup(main, tables, [run_id], ddl)
+                cleanup(main, tables, [run_id], ddl)
             if isinstance(exc, KeyboardInterrupt):
                 raise
             from ..db.engine import describe_error, is_driver_error

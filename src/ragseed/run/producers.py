@@ -105,7 +105,7 @@ class _Failed:
     error: str
 
 
-def _claimed(
+def claimed(
     plan: Plan, tenants: Sequence[int], counter: Any, encoder: Encoder, block_rows: int
 ) -> Iterator[Produced]:
     """A generator process's blocks: they grow to block_rows across claims, as without claims
@@ -114,7 +114,7 @@ def _claimed(
     return produce(plan, claimed, encoder, block_rows)
 
 
-def _own_claims(
+def claimed_by_loader(
     plan: Plan, tenants: Sequence[int], counter: Any, encoder: Encoder, block_rows: int
 ) -> Iterator[Produced]:
     """The loading process's blocks: one per claim, so that the writer is never away long."""
@@ -131,7 +131,7 @@ def _produce_into(
         if counter is None:
             items = produce(plan, tenants, encoder, block_rows)
         else:
-            items = _claimed(plan, tenants, counter, encoder, block_rows)
+            items = claimed(plan, tenants, counter, encoder, block_rows)
         with lean_gc():
             for item in items:
                 while True:
@@ -201,7 +201,7 @@ def run(
         given = tenants if share else deal(tenants, i, processes)
         args = (plan, given, encoder, block_rows, i, q, parent, counter)
         procs.append(ctx.Process(target=_produce_into, args=args, daemon=True))
-    own = _own_claims(plan, tenants, counter, encoder, block_rows) if share else iter(())
+    own = claimed_by_loader(plan, tenants, counter, encoder, block_rows) if share else iter(())
     for p in procs:
         p.start()
     try:

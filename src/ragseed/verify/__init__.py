@@ -9,9 +9,10 @@ from __future__ import annotations
 from ..core.config import Config
 from ..db import urls
 from ..db.engine import transaction
+from ..run.identity import existing_url
 from . import integrity, realism, turns
 from .report import Check, Report
-from .seeded import existing_url, load, read_only, turn_keys, turn_total
+from .seeded import load, read_only, turn_keys, turn_total
 from .sql import dialect_of
 
 __all__ = ["Check", "Report", "run"]

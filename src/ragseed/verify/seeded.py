@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core import rng as R
 from ..core.config import Config
-from ..core.errors import ConfigError, DatabaseError, LedgerError
+from ..core.errors import ConfigError, LedgerError
 from ..core.plan import Features, Plan
 from ..generate.tenant import chat_truth
 from ..run import ledger
@@ -43,23 +43,6 @@ class TurnTruth:
     n_relevant: int  # the first n_relevant sources are relevant
     doc_id: str | None  # the asked-about document
     ord: int  # position of the first relevant chunk in it
-
-
-def existing_url(config: Config) -> str:
-    """The database URL, refusing a SQLite file that does not exist (connecting would create
-    it, and an empty file is no seed to read)."""
-    from pathlib import Path
-
-    from ..db import urls
-    from ..run.identity import database_url
-
-    url = database_url(config)
-    parsed = urls.parse(url)
-    db = parsed.database or ""
-    local = parsed.get_backend_name() == "sqlite" and db not in ("", ":memory:")
-    if local and not db.startswith("file:") and not Path(db).expanduser().is_file():
-        raise DatabaseError(f"SQLite database {db} does not exist: nothing to read")
-    return url
 
 
 def read_only(conn: Connection) -> None:
