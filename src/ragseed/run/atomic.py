@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..core.config import Config
-from ..core.errors import LedgerError, SafetyError
+from ..core.errors import SafetyError
 from ..core.fingerprint import Fingerprint
 from ..core.plan import Plan
 from ..core.shard import FULL, Shard
@@ -20,9 +19,11 @@ from ..db.engine import transaction
 from ..db.schema import CORE_TABLES
 from . import ledger
 from .database import before_begin, before_reset, has_rows, init, recover, table_counts
+from .decide import decide, missing_shards
 from .identity import database_url, generation_identity, plan_for, static_data, static_users
 from .lock import lock
 from .result import Progress, SeedResult
+from .sinks import Sinks
 
 if TYPE_CHECKING:
     pass
@@ -68,52 +69,30 @@ def seed(
         foreign = has_rows(conn, [t for t in CORE_TABLES if t in tables])
         state = ledger.state(conn)
         check_environment(state, config)
-        loader = loader_class(target.dialect)(conn, target)
-        head = state.head if state.runs and has_rows(conn, ["users"]) else None
-        old_plan: Plan | None = None
-        base = Fingerprint()
+        # The relational loader, and any store written beside it (run/sinks.py).
+        sinks = Sinks(loader_class(target.dialect)(conn, target))
+        decision = decide(
+            state, config, plan, identity, digest, shard,
+            seeded_rows=has_rows(conn, ["users"]), foreign_rows=foreign,
+        )  # fmt: skip
+        if decision.action == "nothing":
+            return _nothing_to_do(result, state, plan, t0)
+        result.action = decision.action
         if config.reset:
-            loader.reset()
-        elif head is None:
-            if foreign:
-                raise LedgerError(
-                    "the RAG tables already hold rows that ragseed did not write. Re-run with "
-                    "--reset to empty them first (this deletes those rows)."
-                )
-        elif head.config_hash == digest:
-            if state.shard_count == 1 or shard.index in state.done_shards:
-                return _nothing_to_do(result, state, plan, t0)
-            if state.shard_count != shard.count:
-                raise LedgerError(
-                    f"this database is being seeded in {state.shard_count} shards, not "
-                    f"{shard.count}: run the missing shards "
-                    f"{_missing(state)} with --shard K/{state.shard_count}"
-                )
-        else:
-            from .topup import check_growth, old_config
-
-            check_growth(head.config, identity)
-            if not state.complete or shard.count > 1:
-                raise LedgerError(
-                    "a top-up needs a complete seed and runs unsharded: finish shards "
-                    f"{_missing(state)} of {state.shard_count} first, or drop --shard"
-                )
-            old_plan = replace(plan, config=old_config(head.config, config))
-            base = Fingerprint.from_hex(state.fingerprint())
-            result.action = "top-up"
-        empty = old_plan is None and shard.count == 1 and not has_rows(conn, tables)
+            sinks.reset()
+        empty = decision.seeded is None and shard.count == 1 and not has_rows(conn, tables)
         if empty:
-            loader.prepare_bulk()
+            sinks.prepare_bulk()
         tenants = shard.tenants(config.num_users)
-        if old_plan is None:
-            fp = _load(plan, tenants, loader, progress, producer_processes)
+        if decision.seeded is None:
+            fp = _load(plan, tenants, sinks, progress, producer_processes)
         else:
-            fp = base.combine(_top_up(old_plan, plan, tenants, loader, progress))
-        loader.finish()
-        result.counts = {t: loader.written.get(t, 0) for t in tables}
+            fp = decision.base.combine(_top_up(decision.seeded, plan, tenants, sinks, progress))
+        sinks.finish()
+        result.counts = {t: sinks.written.get(t, 0) for t in tables}
         # Empty tables that no other session could write to since: what was written is their
         # total, without a count(*) that reads every table once more.
-        exact = empty and loader.exclusive()
+        exact = empty and sinks.exclusive()
         result.totals = dict(result.counts) if exact else table_counts(conn, tables)
         result.fingerprint = fp.hex()
         result.run_id = str(uuid.uuid4())
@@ -122,7 +101,8 @@ def seed(
             environment=config.environment, profile=config.profile, seed=config.seed,
             shard_index=shard.index, shard_count=shard.count,
             config_hash=digest, config=identity,
-            counts=result.totals if old_plan is not None or shard.count == 1 else result.counts,
+            counts=result.totals if decision.seeded is not None or shard.count == 1
+            else result.counts,
             fingerprint=result.fingerprint, tool_version=__version__, started_at=started,
         )  # fmt: skip
         result.static_users = static_users(plan)
@@ -133,7 +113,7 @@ def seed(
 def _load(
     plan: Plan,
     tenants: range,
-    loader: Any,
+    sinks: Sinks,
     progress: Progress | None,
     processes: int | None,
 ) -> Fingerprint:
@@ -143,8 +123,8 @@ def _load(
     from . import producers
 
     with producers.lean_gc():
-        for item in producers.run(plan, tenants, loader.encoder(), processes=processes):
-            loader.write_encoded(item.encoded)
+        for item in producers.run(plan, tenants, sinks.encoder(), processes=processes):
+            sinks.write_encoded(item.encoded)
             fp = fp.combine(Fingerprint(item.fingerprint))
             done += item.tenants
             written += item.rows
@@ -154,33 +134,28 @@ def _load(
 
 
 def _top_up(
-    old: Plan, new: Plan, tenants: range, loader: Any, progress: Progress | None
+    seeded: Plan, new: Plan, tenants: range, sinks: Sinks, progress: Progress | None
 ) -> Fingerprint:
     from .blocks import clock_for
     from .topup import PRIMARY_KEYS, deltas
 
-    tables = loader.tables()
+    tables = sinks.tables()
     fp = Fingerprint()
     done = written = 0
-    for delta in deltas(old, new, tenants, clock_for(new), tables):
+    for delta in deltas(seeded, new, tenants, clock_for(new), tables):
         for table in reversed(tables):
             if delta.deletes.get(table):
-                loader.delete(table, delta.deletes[table], PRIMARY_KEYS[table])
+                sinks.delete(table, delta.deletes[table], PRIMARY_KEYS[table])
         for table in tables:
             if delta.updates[table]:
-                loader.update(table, delta.updates[table], PRIMARY_KEYS[table])
-        loader.write(delta.inserts)
+                sinks.update(table, delta.updates[table], PRIMARY_KEYS[table])
+        sinks.write(delta.inserts)
         fp = fp.combine(Fingerprint(delta.fingerprint))
         done += delta.tenants
         written += delta.rows()
         if progress:
             progress(done, len(tenants), written)
     return fp
-
-
-def _missing(state: ledger.State) -> str:
-    missing = sorted(set(range(state.shard_count)) - state.done_shards)
-    return ", ".join(map(str, missing)) or "none"
 
 
 def _nothing_to_do(result: SeedResult, state: ledger.State, plan: Plan, t0: float) -> SeedResult:
@@ -195,7 +170,7 @@ def _nothing_to_do(result: SeedResult, state: ledger.State, plan: Plan, t0: floa
         )
     else:
         result.reason = (
-            f"nothing to do: this shard is already seeded; shards {_missing(state)} of "
+            f"nothing to do: this shard is already seeded; shards {missing_shards(state)} of "
             f"{state.shard_count} are still missing"
         )
     result.totals = state.counts()

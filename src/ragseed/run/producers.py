@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.plan import Plan
-from ..load.base import Encoded, Encoder
 from .blocks import BLOCK_ROWS, FIRST_BLOCK_ROWS, iter_blocks
 from .children import die_with_parent
+from .sinks import Encoding
 
 #: Tenants go to generator processes in runs of this many: dealt round-robin, or claimed.
 DEAL = 32
@@ -53,14 +53,14 @@ def lean_gc() -> Iterator[None]:
 class Produced:
     tenants: int
     rows: int
-    encoded: Encoded
+    encoded: Any  # the encoder's payload (for Sinks: one per sink)
     fingerprint: int
 
 
 def produce(
     plan: Plan,
     tenants: Iterable[int],
-    encoder: Encoder,
+    encoder: Encoding,
     block_rows: int = BLOCK_ROWS,
     first_rows: int = FIRST_BLOCK_ROWS,
 ) -> Iterator[Produced]:
@@ -106,7 +106,7 @@ class _Failed:
 
 
 def claimed(
-    plan: Plan, tenants: Sequence[int], counter: Any, encoder: Encoder, block_rows: int
+    plan: Plan, tenants: Sequence[int], counter: Any, encoder: Encoding, block_rows: int
 ) -> Iterator[Produced]:
     """A generator process's blocks: they grow to block_rows across claims, as without claims
     (a block per claim would be a few thousand rows: a COPY or executemany per table each)."""
@@ -115,7 +115,7 @@ def claimed(
 
 
 def claimed_by_loader(
-    plan: Plan, tenants: Sequence[int], counter: Any, encoder: Encoder, block_rows: int
+    plan: Plan, tenants: Sequence[int], counter: Any, encoder: Encoding, block_rows: int
 ) -> Iterator[Produced]:
     """The loading process's blocks: one per claim, so that the writer is never away long."""
     for part in claims(tenants, counter):
@@ -123,7 +123,7 @@ def claimed_by_loader(
 
 
 def _produce_into(
-    plan: Plan, tenants: Sequence[int], encoder: Encoder, block_rows: int, process: int, q: Any,
+    plan: Plan, tenants: Sequence[int], encoder: Encoding, block_rows: int, process: int, q: Any,
     parent: int, counter: Any = None,
 ) -> None:  # fmt: skip
     die_with_parent(parent)
@@ -167,7 +167,7 @@ def default_processes(plan: Plan, tenants: Sequence[int], dialect: str = "postgr
 def run(
     plan: Plan,
     tenants: Sequence[int],
-    encoder: Encoder,
+    encoder: Encoding,
     processes: int | None = None,
     block_rows: int = BLOCK_ROWS,
     share: bool = True,

@@ -54,7 +54,7 @@ def check_growth(old: dict[str, Any], new: dict[str, Any]) -> None:
         )
 
 
-def old_config(identity: dict[str, Any], new: Config) -> Config:
+def seeded_config(identity: dict[str, Any], new: Config) -> Config:
     fields = {k: v for k, v in identity.items() if k in Config.model_fields}
     return Config(**{**fields, "environment": new.environment, "profile": new.profile})
 

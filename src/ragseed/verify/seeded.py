@@ -56,7 +56,7 @@ def read_only(conn: Connection) -> None:
 def load(conn: Connection, config: Config) -> Seeded:
     """The seeded Plan. Raises LedgerError when ragseed did not seed this database."""
     from ..run.identity import static_data
-    from ..run.topup import old_config
+    from ..run.topup import seeded_config
 
     state = ledger.state(conn)
     head = state.head
@@ -67,7 +67,7 @@ def load(conn: Connection, config: Config) -> Seeded:
         )
     identity = head.config
     try:
-        cfg = old_config(identity, config)
+        cfg = seeded_config(identity, config)
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         raise LedgerError(
             f"the ledger's configuration is not readable by this ragseed: {exc}"
