@@ -47,3 +47,17 @@ def test_the_factory_example_runs(sqlite_url: str) -> None:
         assert len(scope["chat"].turns) == 2  # type: ignore[attr-defined]
         session.commit()
     engine.dispose()
+
+
+def test_the_readme_is_short_and_its_links_resolve() -> None:
+    root = Path(__file__).resolve().parents[1]
+    assert len(README.splitlines()) <= 210, "the README is a user's page: details go to docs/"
+    links = re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", README)
+    assert links
+    for link in links:
+        if not link.startswith("http"):
+            assert (root / link).is_file(), f"README links to {link}, which is not in the repo"
+    for doc in (root / "docs").glob("*.md"):
+        for link in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", doc.read_text()):
+            if not link.startswith("http"):
+                assert (doc.parent / link).resolve().is_file(), f"{doc.name} links to {link}"
