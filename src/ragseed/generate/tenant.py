@@ -10,6 +10,7 @@ import random
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from ..core import rng as R
 from ..core.documents import (
@@ -251,9 +252,7 @@ def _chats(
         title = None
         for t in range(cfg.turns_per_session):
             trng = R.stream(plan.seed, "turn", u, s, t)
-            q, a, completion, sources, tokens = _turn(
-                cfg.keyword_share, cfg.retrieval_k, trng, docs, pool
-            )
+            turn = _turn(cfg.keyword_share, cfg.retrieval_k, trng, docs, pool)
             embed = R.lognormal_int(trng, 24, 0.45)
             search = R.lognormal_int(trng, 38, 0.6)
             llm = R.lognormal_int(trng, 1100, 0.55, lo=80)
@@ -261,11 +260,11 @@ def _chats(
                 embed + search + llm
             ) // 1000
             if title is None:
-                title = _title(q)
+                title = _title(turn.question)
+            prompt = SYSTEM_PROMPT_TOKENS + estimate_tokens(turn.question) + turn.source_tokens
             rows["chat_turns"].append((
-                turn_id(t), sid, user_id, q, a, sources,
-                cfg.retrieval_k, embed, search, llm,
-                SYSTEM_PROMPT_TOKENS + estimate_tokens(q) + tokens, completion, clock(at),
+                turn_id(t), sid, user_id, turn.question, turn.answer, turn.sources,
+                cfg.retrieval_k, embed, search, llm, prompt, turn.answer_tokens, clock(at),
             ))  # fmt: skip
         rows["chat_sessions"].append((sid, user_id, title, clock(session_at)))
 
@@ -302,10 +301,19 @@ def chat_truth(plan: Plan, u: int) -> dict[tuple[int, int], TurnPick]:
     }
 
 
+class Turn(NamedTuple):
+    """A chat turn's texts and sources, before its latencies and times."""
+
+    question: str
+    answer: str
+    answer_tokens: int
+    sources: list[str]  # chunk ids: the relevant ones first, then distractors
+    source_tokens: int
+
+
 def _turn(
     keyword_share: float, k: int, rng: random.Random, docs: list[list[_Chunk]], pool: list[_Chunk]
-) -> tuple[str, str, int, list[str], int]:
-    """(question, answer, the answer's tokens, sources, the sources' tokens)."""
+) -> Turn:
     pick = pick_turn(rng, keyword_share, [len(c) for c in docs])
     if pick.doc < 0:
         lang = "en"
@@ -313,7 +321,7 @@ def _turn(
         q = compose.document_title(rng, topic, lang)
         q = q.lower() if pick.form == "keyword" else q + "?"
         a = NO_CONTEXT_ANSWER[lang]
-        return q, a, estimate_tokens(a), [], 0
+        return Turn(q, a, estimate_tokens(a), [], 0)
     chunks = docs[pick.doc]
     relevant = chunks[pick.ord : pick.ord + pick.n_relevant]
     lang = relevant[0].lang
@@ -334,7 +342,7 @@ def _turn(
             distractors.append(c)
     retrieved = relevant + distractors
     tokens = sum(c.piece.tokens for c in retrieved)
-    return q, a, completion, [c.id for c in retrieved], tokens
+    return Turn(q, a, completion, [c.id for c in retrieved], tokens)
 
 
 def _title(question: str, limit: int = 80) -> str:

@@ -1,4 +1,4 @@
-"""Parallel load (PostgreSQL): N loaders (this process and N-1 worker processes), each with its own
+"""Parallel load (PostgreSQL): N loaders (this process and N - 1 processes), each with its own
 server backend, so that the server's per-row work (the tsv column, keys) uses several cores.
 
 It is not one transaction, so its failure contract is explicit:
@@ -14,7 +14,7 @@ It is not one transaction, so its failure contract is explicit:
    (one connection per referencing table), and a last transaction marks the run 'complete'.
 If anything fails, the run cleans up at once: it empties the RAG tables, restores every dropped
 index and constraint (validated) and marks its ledger row 'failed'. If the process is killed, its
-workers die with it (their open transactions abort) and the next ragseed run on this database,
+loaders die with it (their open transactions abort) and the next ragseed run on this database,
 which finds the 'running' row once it gets the lock, does the same cleanup before anything else.
 So after any failure the tables are empty, with their indexes, never half-loaded.
 """
@@ -59,8 +59,8 @@ def _load_part(
     """Load runs of tenants in one transaction: run ``first`` (so every loader has work of its
     own from the start), then whichever runs are left when it asks (producers.claims), so that
     a loader that starts late or loads slowly takes fewer runs and all finish together. The rows
-    do not depend on which loader took a tenant. next_run: the shared counter (a worker process
-    has it from _init_worker)."""
+    do not depend on which loader took a tenant. next_run: the shared counter (a loader process
+    has it from _init_loader)."""
     from ..load.postgres import PostgresLoader
     from . import producers
 
@@ -76,12 +76,12 @@ def _load_part(
         return Part(fp.value, dict(loader.written))
 
 
-#: In a worker process: the next run of tenants to claim, a multiprocessing Value shared by the
-#: loaders (set by _init_worker).
+#: In a loader process: the next run of tenants to claim, a multiprocessing Value shared by the
+#: loaders (set by _init_loader).
 _next_run: Any = None
 
 
-def _init_worker(parent: int, next_run: Any = None) -> None:
+def _init_loader(parent: int, next_run: Any = None) -> None:
     from .children import die_with_parent
 
     global _next_run
@@ -90,7 +90,7 @@ def _init_worker(parent: int, next_run: Any = None) -> None:
 
 
 def _warm_up(languages: list[str]) -> None:
-    """Runs in each worker process while the calling process prepares the database: the
+    """Runs in each loader process while the calling process prepares the database: the
     imports and the text tables a loader needs, so that its first block is not late."""
     from ..generate.language import language
     from ..load import postgres  # noqa: F401
@@ -120,27 +120,27 @@ def _rebuild_lanes(engine: Any, target: Target, lanes: list[list[str]]) -> None:
 
 
 @contextmanager
-def _loaders(workers: int, config: Config) -> Iterator[tuple[ProcessPoolExecutor, Any]]:
-    """The worker processes (workers - 1 of them) and the counter of claimed runs. The processes
+def _loaders(loaders: int, config: Config) -> Iterator[tuple[ProcessPoolExecutor, Any]]:
+    """The loader processes (loaders - 1 of them) and the counter of claimed runs. The processes
     start at once and warm up while this one takes the lock and prepares the tables: spawning
     one and importing what it needs takes about half a second, when only one core is busy."""
     from multiprocessing import get_context
 
     ctx = get_context("spawn")  # never fork a process that holds a connection
-    next_run = ctx.Value("q", workers)  # runs 0 .. workers-1 are each loader's first
+    next_run = ctx.Value("q", loaders)  # runs 0 .. loaders-1 are each loader's first
     languages = sorted(lang for lang, weight in config.languages.items() if weight > 0)
     pool = ProcessPoolExecutor(
-        max(1, workers - 1), mp_context=ctx, initializer=_init_worker,
+        max(1, loaders - 1), mp_context=ctx, initializer=_init_loader,
         initargs=(os.getpid(), next_run),
     )  # fmt: skip
     with pool:
-        for _ in range(workers - 1):
+        for _ in range(loaders - 1):
             pool.submit(_warm_up, languages)
         yield pool, next_run
 
 
-def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) -> SeedResult:
-    """Load into empty tables with `workers` server backends at once (docs/parallel.md)."""
+def seed_parallel(config: Config, loaders: int, *, graph: bool | None = None) -> SeedResult:
+    """Load into empty tables with `loaders` server backends at once (docs/parallel.md)."""
     from sqlalchemy import text
 
     from ..db.engine import make_engine
@@ -154,8 +154,8 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
     url = database_url(config)
     if not url.startswith(("postgres", "postgresql")):
         raise ConfigError("--parallel needs PostgreSQL: SQLite has a single writer")
-    if workers < 1:
-        raise ConfigError(f"--parallel: must be at least 1 (got {workers})")
+    if loaders < 1:
+        raise ConfigError(f"--parallel: must be at least 1 (got {loaders})")
     static = static_data(config)
     engine = make_engine(url)
     run_id = str(uuid.uuid4())
@@ -167,7 +167,7 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
         from ..db.urls import redact
 
         raise DatabaseError(f"cannot connect to {redact(url)}: {describe_error(exc)}") from None
-    with main, _loaders(workers, config) as (pool, next_run):
+    with main, _loaders(loaders, config) as (pool, next_run):
         main.execute(text("SELECT pg_advisory_lock(:k)"), {"k": ADVISORY_KEY})
         main.commit()
         # Phase 1: checks, reset, drop indexes, 'running' ledger row; committed.
@@ -202,7 +202,7 @@ def seed_parallel(config: Config, workers: int, *, graph: bool | None = None) ->
             # This process loads too (on its own connection): one process fewer, whose imports
             # and memory would only duplicate this one's.
             futures = [
-                pool.submit(_load_part, url, plan, target, tenants, i) for i in range(1, workers)
+                pool.submit(_load_part, url, plan, target, tenants, i) for i in range(1, loaders)
             ]
             parts = [_load_part(url, plan, target, tenants, 0, next_run)]
             parts += [f.result() for f in futures]
