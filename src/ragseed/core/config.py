@@ -4,6 +4,11 @@ Precedence, lowest first: profile < file < environment < flags. The environment 
 --env) picks the default profile, so `ENVIRONMENT=testing` gets the small `testing` profile.
 """
 
+# Not pydantic-settings: it would only replace the one-line merge in build_config, while our env
+# names, RAGSEED_LANGUAGES, the [tool.ragseed] table, the profile picked by the environment and
+# errors naming each value's source all need custom sources anyway; and a BaseSettings Config would
+# read os.environ in every Config(...) (factories, top-up), which must not.
+
 from __future__ import annotations
 
 import difflib
