@@ -53,6 +53,11 @@ def seed(
     if parallel is not None:
         from .run.parallel import seed_parallel
 
+        if config.vectors is not None:
+            raise ConfigError(
+                "--parallel writes no vectors: drop --vectors, or seed without --parallel"
+            )
+
         return seed_parallel(config, parallel, graph=graph)
     if workers is not None:
         from .run.shards import seed_shards

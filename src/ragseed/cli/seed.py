@@ -63,6 +63,30 @@ def seed(
             show_default=False,
         ),
     ] = None,
+    vectors: Annotated[
+        str | None,
+        typer.Option(
+            "--vectors",
+            help="Also write the chunks' vectors: sqlite (a chunk_embeddings table in the SQLite "
+            "file) or pgvector (the same in PostgreSQL, with an HNSW index). Env: RAGSEED_VECTORS.",
+            show_default=False,
+        ),
+    ] = None,
+    embedder: Annotated[
+        str | None,
+        typer.Option(
+            "--embedder",
+            help="What makes the vectors: hash (default: offline, any --dim), wordllama, "
+            "sentence-transformers:MODEL or openai:MODEL.",
+            show_default=False,
+        ),
+    ] = None,
+    dim: Annotated[
+        int | None,
+        typer.Option(
+            "--dim", help="The vectors' size (default: the embedder's).", show_default=False
+        ),
+    ] = None,
     database_url: DbUrl = None,
     config: ConfigFile = None,
     static_dir: Annotated[
@@ -115,6 +139,7 @@ def seed(
         turns_per_session=turns, seed=seed, database_url=database_url, static_dir=static_dir,
         languages=parse_languages(languages) if languages else None, chunk_tokens=chunk_tokens,
         reset=reset or None, use_static=False if no_static else None, tenant_ids=tenant_ids,
+        vectors=vectors, embedder=embedder, dim=dim,
     )  # fmt: skip
     cfg = build(flags, config)
     part = api.parse_shard(shard)

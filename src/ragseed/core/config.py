@@ -67,6 +67,9 @@ ENV_VARS: dict[str, str] = {
     "empty_tenants": "RAGSEED_EMPTY_TENANTS",
     "anchor": "RAGSEED_ANCHOR",
     "tenant_ids": "RAGSEED_TENANT_IDS",
+    "vectors": "RAGSEED_VECTORS",
+    "embedder": "RAGSEED_EMBEDDER",
+    "dim": "RAGSEED_DIM",
 }
 LANGUAGES_VAR = "RAGSEED_LANGUAGES"
 
@@ -80,7 +83,8 @@ FLAGS: dict[str, str] = {
     **{
         f: "--" + f.replace("_", "-")
         for f in ("profile", "database_url", "seed", "num_users", "min_chunks", "max_chunks",
-                  "languages", "chunk_tokens", "tenant_ids", "static_dir", "reset")
+                  "languages", "chunk_tokens", "tenant_ids", "static_dir", "reset",
+                  "vectors", "embedder", "dim")
     },
 }  # fmt: skip
 
@@ -119,6 +123,10 @@ class Config(BaseModel):
     )
     anchor: datetime = DEFAULT_ANCHOR
     tenant_ids: TenantIds = "uuid"
+    # The chunks' vectors: where (None: none), made by which embedder, of which size.
+    vectors: Literal["sqlite", "pgvector"] | None = None
+    embedder: str = Field("hash", min_length=1)
+    dim: int | None = Field(None, ge=2, le=16_000)
     static_dir: Path | None = None
     use_static: bool = True
     reset: bool = False
@@ -158,6 +166,8 @@ class Config(BaseModel):
     def generation_dict(self) -> dict[str, Any]:
         """The fields that decide the generated rows: what the ledger hashes and compares."""
         skip = {"environment", "profile", "database_url", "reset", "static_dir"}
+        if self.vectors is None:  # the embedder does not decide anything then
+            skip |= {"embedder", "dim"}
         return {k: v for k, v in self.model_dump(mode="json").items() if k not in skip}
 
 

@@ -23,10 +23,12 @@ from .decide import decide, missing_shards
 from .identity import database_url, generation_identity, plan_for, static_data, static_users
 from .lock import lock
 from .result import Progress, SeedResult
-from .sinks import Sinks
+from .sinks import Sink, Sinks
 
 if TYPE_CHECKING:
-    pass
+    from sqlalchemy import Connection
+
+    from ..db.target import Target
 
 
 def seed(
@@ -70,7 +72,8 @@ def seed(
         state = ledger.state(conn)
         check_environment(state, config)
         # The relational loader, and any store written beside it (run/sinks.py).
-        sinks = Sinks(loader_class(target.dialect)(conn, target))
+        sinks = Sinks(loader_class(target.dialect)(conn, target), *_stores(conn, config, target))
+        tables += [t for t in sinks.written if t not in tables]
         decision = decide(
             state, config, plan, identity, digest, shard,
             seeded_rows=has_rows(conn, ["users"]), foreign_rows=foreign,
@@ -89,6 +92,7 @@ def seed(
         else:
             fp = decision.base.combine(_top_up(decision.seeded, plan, tenants, sinks, progress))
         sinks.finish()
+        fp = fp.combine(Fingerprint(sinks.digest))  # the vectors, where there are any
         result.counts = {t: sinks.written.get(t, 0) for t in tables}
         # Empty tables that no other session could write to since: what was written is their
         # total, without a count(*) that reads every table once more.
@@ -108,6 +112,15 @@ def seed(
         result.static_users = static_users(plan)
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _stores(conn: Connection, config: Config, target: Target) -> list[Sink]:
+    """The stores written beside the relational tables (run/sinks.py)."""
+    if config.vectors is None:
+        return []
+    from ..vectors import open_store
+
+    return [open_store(conn, config, target)]
 
 
 def _load(

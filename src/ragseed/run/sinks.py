@@ -82,7 +82,15 @@ class Sinks:
 
     @property
     def written(self) -> dict[str, int]:
-        return self.loader.written
+        out: dict[str, int] = {}
+        for s in self.all:
+            out.update(s.written)
+        return out
+
+    @property
+    def digest(self) -> int:
+        """What the other stores wrote, as a sum of per-item hashes (added to the fingerprint)."""
+        return sum(int(getattr(s, "digest", 0)) for s in self.all[1:])
 
     def tables(self) -> list[str]:
         return self.encoder().tables()
@@ -95,7 +103,8 @@ class Sinks:
             s.reset()
 
     def prepare_bulk(self) -> None:
-        for s in self.all:
+        # Dependent stores first: a key pointing at the loader's tables is dropped before them.
+        for s in reversed(self.all):
             s.prepare_bulk()
 
     def write_encoded(self, payloads: tuple[Any, ...]) -> None:

@@ -10,12 +10,18 @@ from ..core.config import Config
 from ..db import urls
 from ..db.engine import transaction
 from ..run.identity import existing_url
-from . import integrity, realism, turns
+from . import integrity, realism, turns, vectors
 from .report import Check, Report
 from .seeded import load, read_only, turn_keys, turn_total
 from .sql import dialect_of
 
 __all__ = ["Check", "Report", "run"]
+
+
+def _dim(config: Config) -> int:
+    from ..embedders import load
+
+    return int(load(config.embedder, dim=config.dim).dim)
 
 
 def run(config: Config, *, sample: int | None = None, k: int | None = None) -> Report:
@@ -55,6 +61,9 @@ def run(config: Config, *, sample: int | None = None, k: int | None = None) -> R
         turn_checks, notes = turns.checks(turns.tally(conn, d, seeded, keys, depth), d, depth)
         report.checks += turn_checks
         report.notes += notes
+        if cfg.vectors is not None and vectors.present(conn):
+            report.checks.append(vectors.consistency(conn, d, _dim(cfg)))
+            report.checks += vectors.retrieval(conn, d, seeded, keys, depth)
         conn.rollback()
     report.checks.sort(key=lambda c: ("integrity", "realism", "retrieval").index(c.group))
     return report

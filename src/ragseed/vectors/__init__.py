@@ -1,0 +1,48 @@
+"""The chunks' vectors, written beside the relational rows as a second sink (run/sinks.py):
+`sqlite` (a chunk_embeddings table in the seeded file) and `pgvector` (the same table with a
+vector column and an HNSW index), both inside the seed's transaction.
+
+Only chunks that documents use get a vector (never section parents), as the engine embeds them;
+a chunk shared by several documents names the document indexed last, as the engine's upserts
+leave it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..core.errors import ConfigError
+from .block import VectorBlock, VectorEncoder
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from ..core.config import Config
+    from ..db.target import Target
+    from ..run.sinks import Sink
+
+STORES = ("sqlite", "pgvector")
+
+__all__ = ["STORES", "VectorBlock", "VectorEncoder", "open_store"]
+
+
+def open_store(conn: Connection, config: Config, target: Target) -> Sink:
+    """The vector sink `config.vectors` names, on this connection (inside its transaction)."""
+    from ..embedders import load
+
+    spec = config.vectors or ""
+    embedder = load(config.embedder, dim=config.dim)
+    encoder = VectorEncoder(target, config.embedder, config.dim, embedder.dim)
+    if spec == "sqlite":
+        if target.dialect != "sqlite":
+            raise ConfigError("--vectors sqlite needs a SQLite database: use --vectors pgvector")
+        from .sqlite import SqliteVectors
+
+        return SqliteVectors(conn, encoder)
+    if spec == "pgvector":
+        if target.dialect != "postgresql":
+            raise ConfigError("--vectors pgvector needs PostgreSQL: use --vectors sqlite")
+        from .pgvector import PgVectors
+
+        return PgVectors(conn, encoder)
+    raise ConfigError(f"--vectors: unknown store {spec!r}: use {' or '.join(STORES)}")
