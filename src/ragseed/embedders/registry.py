@@ -2,8 +2,9 @@
 
 Specs: ``hash`` (256-d), ``hash:N``, ``wordllama``, ``sentence-transformers:MODEL``,
 ``openai:MODEL``; any of them may end in ``@N`` (a model projected to N dimensions, see
-:mod:`.projection`). ``load(spec, dim=N)`` is the ``--dim N`` flag: the hash dimension for
-``hash``, a projection for the others (none when the model already has N). An embedder's
+:mod:`.projection`; ``hash@N`` is ``hash:N``). ``load(spec, dim=N)`` is the ``--dim N`` flag:
+the hash dimension for ``hash``, a projection for the others (none when the model already has
+N). An embedder's
 ``.name`` is the spec that loads it again, e.g. ``load("wordllama", dim=384).name ==
 "wordllama@384"``.
 """
@@ -50,6 +51,8 @@ def load(spec: str, *, dim: int | None = None, **options: Any) -> Embedder:
     if kind == "hash":
         hashed = _int(arg, f"--embedder {spec}: the size after hash:") if arg else None
         if hashed is not None and dim is not None and hashed != dim:
+            if at:  # hash:N@M, as a projected hash embedder names itself
+                return Projected(HashEmbedder(hashed), dim)
             raise ConfigError(f"--embedder {spec} and --dim {dim} disagree: give one size")
         return HashEmbedder(hashed or dim or DEFAULT_DIM)
     model: Embedder

@@ -8,9 +8,9 @@ tries to download the tokenizer it already has.
 Pooling is done here rather than by ``WordLlamaInference.embed()``: embed() pads every batch to
 its longest text (~750 chunks/s), this reads each text's own token rows (~4,000 chunks/s), and a
 text's vector does not depend on its batch. It equals embed(norm=True) to ~1e-7
-(tests/test_embedders_wordllama.py): the token rows are summed in float64 as a running sum (a
-fixed order of additions: no pairwise or BLAS summation whose order could change with the CPU),
-then normalised as every embedder is (:mod:`.normalise`).
+(tests/test_embedders_wordllama.py): the token rows are summed in float64, row after row (no
+BLAS or pairwise summation whose order could change with the CPU), normalised with a correctly
+rounded norm (``math.fsum``), and rounded to float32.
 
 The model is useless for Arabic: its tokenizer reduces Arabic to single letters, so all Arabic
 chunks get nearly the same vector. Arabic text is refused with a ConfigError instead of written.
@@ -19,6 +19,7 @@ chunks get nearly the same vector. Arabic text is refused with a ConfigError ins
 from __future__ import annotations
 
 import importlib.util
+import math
 from array import array
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,7 +27,7 @@ from typing import Any
 
 from ..core.errors import ConfigError
 from .base import Embedder
-from .normalise import fallback_into, unit_into
+from .normalise import fallback_into
 from .words import arabic_share
 
 DIM = 256
@@ -69,6 +70,8 @@ class WordLlamaEmbedder(Embedder):
         self.weights: Any = np.ascontiguousarray(
             load_file(str(root / WEIGHTS))["embedding.weight"], dtype=np.float32
         )
+        # Gathered in float64 directly (65 MB): a cast per batch cost more than the pooling.
+        self.weights64: Any = self.weights.astype(np.float64)
         self.tokenizer: Any = Tokenizer.from_file(str(root / TOKENIZER))
         self.tokenizer.no_padding()
         self.tokenizer.no_truncation()
@@ -89,20 +92,25 @@ class WordLlamaEmbedder(Embedder):
                     " sentence-transformers model"
                 )
         np = self._np
-        ids = self.token_ids(texts)
-        sizes = [len(x) for x in ids]
-        flat = np.fromiter((t for x in ids for t in x), dtype=np.int64, count=sum(sizes))
-        np.clip(flat, 0, self.weights.shape[0] - 1, out=flat)
-        rows = self.weights[flat].astype(np.float64)
-        start = 0
-        for i, n in enumerate(sizes):
-            if n == 0:
-                fallback_into(out, i * self.dim)
-                continue
-            # A running sum is sequential by definition (each row added to the sum of those
-            # before): the same additions on every machine, unlike sum(), whose order numpy may
-            # choose.
-            total = rows[start : start + n].cumsum(axis=0)[-1]
-            start += n
-            if not unit_into(total.tolist(), out, i * self.dim):
-                fallback_into(out, i * self.dim)
+        weights, last = self.weights64, self.weights.shape[0] - 1
+        sums = np.zeros((len(texts), self.dim), dtype=np.float64)
+        norms = np.zeros(len(texts), dtype=np.float64)
+        for i, ids in enumerate(self.token_ids(texts)):
+            if ids:
+                # Summing a C-contiguous block over axis 0, numpy adds whole rows element-wise
+                # in order (pairwise summation is only for the contiguous axis): the same
+                # additions on every machine (tests/test_embedders_wordllama.py checks it against
+                # an explicit loop). Float32 values summed in float64 are nearly always exact
+                # anyway, which makes the order moot.
+                # (Gathered per text: a few hundred kB that stay in cache.)
+                sums[i] = weights[np.clip(ids, 0, last)].sum(axis=0)
+                # fsum is correctly rounded: the norm does not depend on a summation order
+                norms[i] = math.sqrt(math.fsum((sums[i] * sums[i]).tolist()))
+        empty = norms == 0.0
+        norms[empty] = 1.0
+        # Element-wise IEEE division and rounding to float32: the same bits everywhere.
+        unit = (sums / norms[:, None]).astype(np.float32)
+        unit[empty] = 0.0
+        out[:] = array("f", unit.tobytes())
+        for i in np.flatnonzero(empty).tolist():
+            fallback_into(out, i * self.dim)
