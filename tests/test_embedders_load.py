@@ -117,3 +117,15 @@ def test_a_projected_name_loads_the_same_embedder() -> None:
     again = load(e.name)
     assert isinstance(again, Embedder) and again.dim == 100
     assert le_bytes(again.embed_array(TEXTS)) == le_bytes(e.embed_array(TEXTS))
+
+
+def test_the_docs_examples_run() -> None:
+    """docs/embedders.md shows how the engine embeds questions: its examples run as written."""
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs/embedders.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", doc, flags=re.S)
+    assert len(blocks) == 2
+    for block in blocks:
+        exec(compile(block, "docs/embedders.md", "exec"), {"__name__": "docs"})
