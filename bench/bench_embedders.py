@@ -19,6 +19,7 @@ from ragseed.core import rng as R
 from ragseed.core.documents import TOPICS
 from ragseed.core.tokens import estimate_tokens
 from ragseed.embedders import HashEmbedder, load
+from ragseed.embedders.hash_embedder import word_hash
 from ragseed.generate import compose
 
 
@@ -44,10 +45,7 @@ class Unweighted(HashEmbedder):
     """Naive feature hashing: every word, weight 1 (the baseline the weights improve on)."""
 
     def features(self, token: bytes) -> tuple[tuple[int, float], ...]:
-        from hashlib import blake2b
-
-        word = token.decode()
-        h = int.from_bytes(blake2b(word.encode(), digest_size=8).digest(), "little")
+        h = word_hash(token.decode("utf-8", "surrogatepass"))
         return (((h >> 1) % self.dim, -1.0 if h & 1 else 1.0),)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import sys
 import threading
 from array import array
 from collections.abc import Iterable, Sequence
@@ -68,8 +69,8 @@ class EmbeddingCache:
                 ):
                     vector = array("f")
                     vector.frombytes(blob)
-                    if array("f", [1.0]).tobytes() != le_bytes(array("f", [1.0])):
-                        vector.byteswap()  # pragma: no cover - big-endian machine
+                    if sys.byteorder == "big":  # pragma: no cover - stored little-endian
+                        vector.byteswap()
                     found[keys[key]] = vector
         return found
 

@@ -53,6 +53,12 @@ _CACHE_LIMIT = 500_000
 Features = tuple[tuple[int, float], ...]  # (coordinate, signed weight) of each word of a token
 
 
+def word_hash(word: str) -> int:
+    """64 stable bits of a word: blake2b, the same on every platform and Python version."""
+    digest = blake2b(word.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
 class HashEmbedder(Embedder):
     """Weighted signed feature hashing of words (see the module docstring)."""
 
@@ -77,7 +83,7 @@ class HashEmbedder(Embedder):
             weight = self._idf.get(word, self._default_idf)
             if weight <= 0.0:
                 continue
-            h = int.from_bytes(blake2b(word.encode(), digest_size=8).digest(), "little")
+            h = word_hash(word)
             out.append(((h >> 1) % self.dim, -weight if h & 1 else weight))
         return tuple(out)
 
@@ -126,7 +132,7 @@ class HashEmbedder(Embedder):
         words only still gets a vector of its own."""
         acc: dict[int, float] = {}
         for word in dict.fromkeys(w for t in tokens(text) for w in words(t)):
-            h = int.from_bytes(blake2b(word.encode(), digest_size=8).digest(), "little")
+            h = word_hash(word)
             i = (h >> 1) % self.dim
             acc[i] = acc.get(i, 0.0) + (-1.0 if h & 1 else 1.0)
         dense = [0.0] * self.dim

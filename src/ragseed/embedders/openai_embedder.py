@@ -123,6 +123,11 @@ class OpenAIEmbedder(Embedder):
                 if e.code not in RETRY_STATUS or attempt == self.max_retries:
                     raise ConfigError(self._http_error(e.code, _detail(e))) from e
                 wait = _retry_after(e.headers.get("Retry-After"))
+            except (ValueError, KeyError, TypeError) as e:  # not the API's answer shape
+                raise ConfigError(
+                    f"--embedder {self.name}: {self.url} did not answer like the embeddings API"
+                    f" ({type(e).__name__}: {e}); check OPENAI_BASE_URL"
+                ) from e
             except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
                 if attempt == self.max_retries:
                     raise ConfigError(

@@ -48,7 +48,8 @@ def arabic_share(text: str) -> float:
 
 def tokens(text: str) -> list[bytes]:
     """The raw tokens of ``text``, each to be read by :func:`words`."""
-    raw = text.encode()
+    # surrogatepass: text read from a database may hold lone surrogates; they stay in the word
+    raw = text.encode("utf-8", "surrogatepass")
     if not text.isascii():
         for mark in _ARABIC_PUNCT:
             if mark in raw:
@@ -61,7 +62,7 @@ def words(token: bytes) -> list[str]:
     non-ASCII punctuation."""
     if token.isascii():
         return [token.decode()]
-    text = token.decode().lower()
+    text = token.decode("utf-8", "surrogatepass").lower()
     if _MARKS.search(text) is not None:
         text = _MARKS.sub("", text)  # harakat are not word characters: they would cut words
     return [normalize(w) for w in _WORD.findall(text)]
