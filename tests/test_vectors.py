@@ -152,3 +152,11 @@ def test_vector_and_hybrid_recall_are_reported(pg_url: str) -> None:
     assert any(n.startswith("hybrid recall@8 (natural") for n in names), names
     hnsw = report.get("HNSW against exact search")
     assert 0 <= hnsw.figures["overlap"] <= 1
+
+
+def test_status_shows_the_vector_store(sqlite_url: str) -> None:
+    cfg = make_config(sqlite_url, **SMALL, vectors="sqlite")
+    api.seed(cfg)
+    result = api.status(cfg)
+    assert result.tables["chunk_embeddings"] > 0
+    assert result.state.head is not None and result.state.head.config["vectors"] == "sqlite"

@@ -74,6 +74,11 @@ def status(
     result = api.status(build({"environment": env, "database_url": database_url}, config))
     st = result.state
     head = st.head
+    vectors = (
+        {k: head.config.get(k) for k in ("vectors", "embedder", "dim")}
+        if head and head.config.get("vectors")
+        else None
+    )
     summary = {
         "database": result.database,
         "tables": result.tables,
@@ -84,6 +89,7 @@ def status(
         "config_hash": head.config_hash if head else None,
         "shards": f"{len(st.done_shards)}/{st.shard_count}" if head else None,
         "fingerprint": st.fingerprint() if st.complete else None,
+        "vectors": vectors,
         "runs": [
             {"run_id": r.run_id, "kind": r.kind, "status": r.status, "environment": r.environment,
              "profile": r.profile, "seed": r.seed, "shard": f"{r.shard_index}/{r.shard_count}",
@@ -105,6 +111,9 @@ def status(
             f"Seeded as {head.environment} (profile {head.profile}, seed {head.seed}), "
             f"shards {summary['shards']}, fingerprint {summary['fingerprint'] or 'incomplete'}."
         )
+    if vectors:
+        dim = f", dim {vectors['dim']}" if vectors["dim"] else ""
+        out.print(f"Vectors: {vectors['vectors']} (embedder {vectors['embedder']}{dim}).")
     if st.production:
         out.print("Stamped PRODUCTION: ragseed will not write or reset it.")
     counts = Table(title="Rows", title_justify="left")

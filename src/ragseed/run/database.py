@@ -123,12 +123,13 @@ def status(config: Config, limit: int = 10) -> StatusResult:
     from sqlalchemy import inspect
 
     from ..db.schema import TABLES
+    from ..vectors import TABLE as VECTOR_TABLE
     from .identity import existing_url
 
     url = existing_url(config)  # connecting would create the SQLite file it reports on
     with transaction(url) as conn:
         existing = set(inspect(conn).get_table_names())
-        counts = table_counts(conn, [t for t in TABLES if t in existing])
+        counts = table_counts(conn, [t for t in (*TABLES, VECTOR_TABLE) if t in existing])
         runs = ledger.history(conn, limit)
         state = ledger.state(conn)
         conn.rollback()

@@ -22,8 +22,10 @@ if TYPE_CHECKING:
     from ..run.sinks import Sink
 
 STORES = ("sqlite", "pgvector")
+#: the vectors' table in the seeded database (sqlite and pgvector)
+TABLE = "chunk_embeddings"
 
-__all__ = ["STORES", "VectorBlock", "VectorEncoder", "open_store"]
+__all__ = ["STORES", "TABLE", "VectorBlock", "VectorEncoder", "open_store"]
 
 
 def open_store(conn: Connection, config: Config, target: Target) -> Sink:
