@@ -160,3 +160,27 @@ def test_status_shows_the_vector_store(sqlite_url: str) -> None:
     result = api.status(cfg)
     assert result.tables["chunk_embeddings"] > 0
     assert result.state.head is not None and result.state.head.config["vectors"] == "sqlite"
+
+
+def test_export_includes_the_vectors_and_the_embedded_questions(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    import json
+
+    from ragseed.embedders import load
+
+    cfg = make_config(sqlite_url, **SMALL, vectors="sqlite")
+    api.seed(cfg)
+    summary = api.export_eval(cfg, tmp_path, "beir")
+    corpus = [json.loads(line) for line in (tmp_path / "vectors.jsonl").read_text().splitlines()]
+    assert {c["_id"] for c in corpus} == set(_vectors(sqlite_url))
+    queries = [
+        json.loads(line) for line in (tmp_path / "query_vectors.jsonl").read_text().splitlines()
+    ]
+    texts = {
+        json.loads(line)["_id"]: json.loads(line)["text"]
+        for line in (tmp_path / "queries.jsonl").read_text().splitlines()
+    }
+    assert len(queries) == summary.queries == len(texts)
+    first = queries[0]
+    assert first["vector"] == load("hash").embed_one(texts[first["_id"]])

@@ -21,6 +21,7 @@ from .core.config import Config
 from .core.errors import ConfigError
 from .db.engine import transaction
 from .run.identity import existing_url
+from .verify import vectors
 from .verify.seeded import (
     Seeded,
     TurnTruth,
@@ -116,8 +117,38 @@ def export_eval(config: Config, out_dir: Path, fmt: str = "both") -> ExportSumma
                     }))  # fmt: skip
                 summary.queries += 1
                 summary.qrels += len(relevant)
+        if seeded.plan.config.vectors is not None and vectors.present(conn):
+            _vectors(conn, d, seeded, summary)
         conn.rollback()
     return summary
+
+
+def _vectors(conn: Connection, d: Dialect, seeded: Seeded, summary: ExportSummary) -> None:
+    """The seeded vectors (vectors.jsonl: one per used chunk, with its tenant and document) and
+    the questions embedded by the seed's embedder (query_vectors.jsonl), for evaluating the
+    vector path outside the engine."""
+    from sqlalchemy import text
+
+    from .embedders import load
+
+    cfg = seeded.plan.config
+    with _writer(summary.out_dir / "vectors.jsonl", summary.files) as fh:
+        rows = conn.execute(
+            text(
+                f"SELECT chunk_id, user_id, document_id, {vectors.column(d)} "
+                f"FROM {vectors.TABLE} ORDER BY chunk_id"
+            )
+        )
+        for cid, user, doc, vec in rows:
+            fh.write(_line({"_id": cid, "tenant_id": user, "document_id": doc,
+                            "vector": vectors.decode(vec)}))  # fmt: skip
+    embedder = load(cfg.embedder, dim=cfg.dim)
+    with _writer(summary.out_dir / "query_vectors.jsonl", summary.files) as fh:
+        counted = ExportSummary(summary.out_dir, summary.format)  # counted once, above
+        for batch in batched(_questions(conn, seeded, counted, with_texts=False), 256):
+            embedded = embedder.embed_many([row.question for _, row, _, _ in batch])
+            for (tr, _row, _rel, _texts), vec in zip(batch, embedded, strict=True):
+                fh.write(_line({"_id": tr.id, "vector": list(vec)}))
 
 
 def _corpus(conn: Connection, d: Dialect, fh: IO[str]) -> int:

@@ -39,7 +39,8 @@ def present(conn: Connection) -> bool:
     return bool(inspect(conn).has_table(TABLE))
 
 
-def _decode(value: Any) -> list[float]:
+def decode(value: Any) -> list[float]:
+    """An embedding as read back: a float32 BLOB (SQLite) or a real[] (pgvector)."""
     if isinstance(value, bytes | bytearray | memoryview):
         values = array("f", bytes(value))
         if sys.byteorder == "big":
@@ -48,7 +49,8 @@ def _decode(value: Any) -> list[float]:
     return [float(x) for x in value]
 
 
-def _column(d: Dialect) -> str:
+def column(d: Dialect) -> str:
+    """The embedding column as a query reads it, decodable by decode()."""
     return "embedding::real[]" if d.name == "postgresql" else "embedding"
 
 
@@ -77,10 +79,10 @@ def consistency(conn: Connection, d: Dialect, dim: int) -> Check:
     size = "vector_dims(embedding)" if d.name == "postgresql" else "length(embedding) / 4"
     counts["wrong_size"] = count(conn, f"SELECT count(*) FROM {TABLE} WHERE {size} <> {dim}")
     sample = conn.execute(
-        text(f"SELECT {_column(d)} FROM {TABLE} ORDER BY chunk_id LIMIT {NORM_SAMPLE}")
+        text(f"SELECT {column(d)} FROM {TABLE} ORDER BY chunk_id LIMIT {NORM_SAMPLE}")
     ).all()
     counts["not_unit_norm"] = sum(
-        abs(math.sqrt(sum(x * x for x in _decode(v))) - 1.0) > 1e-3 for (v,) in sample
+        abs(math.sqrt(sum(x * x for x in decode(v))) - 1.0) > 1e-3 for (v,) in sample
     )
     total = count(conn, f"SELECT count(*) FROM {TABLE}")
     return violations(
@@ -114,10 +116,10 @@ def _tenant_vectors(conn: Connection, d: Dialect, user: str) -> list[tuple[str, 
     from sqlalchemy import text
 
     rows = conn.execute(
-        text(f"SELECT chunk_id, {_column(d)} FROM {TABLE} WHERE user_id = :u ORDER BY chunk_id"),
+        text(f"SELECT chunk_id, {column(d)} FROM {TABLE} WHERE user_id = :u ORDER BY chunk_id"),
         {"u": user},
     ).all()
-    return [(str(c), _decode(v)) for c, v in rows]
+    return [(str(c), decode(v)) for c, v in rows]
 
 
 def _exact(query: list[float], vectors: list[tuple[str, list[float]]], k: int) -> list[str]:
