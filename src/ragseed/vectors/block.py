@@ -3,8 +3,6 @@ their tenant and document, and their float32 vectors as one little-endian buffer
 
 from __future__ import annotations
 
-import sys
-from array import array
 from dataclasses import dataclass
 from functools import cache
 from hashlib import sha256
@@ -37,13 +35,6 @@ def _embedder(spec: str, dim: int | None) -> Any:
     return load(spec, dim=dim)
 
 
-def pack(vectors: list[list[float]]) -> bytes:
-    values = array("f", (x for v in vectors for x in v))
-    if sys.byteorder == "big":
-        values.byteswap()
-    return values.tobytes()
-
-
 @dataclass(frozen=True)
 class VectorEncoder:
     """Picklable: runs in the producer processes, so embedding overlaps the database's work."""
@@ -64,8 +55,10 @@ class VectorEncoder:
             last[str(cid)] = str(doc)  # documents come in the order the engine indexes them
         # A chunk written by an earlier run (a top-up's new document reusing it) has its vector.
         ids = [cid for cid in last if cid in text]
-        vectors = _embedder(self.embedder, self.requested_dim).embed_many([text[c] for c in ids])
-        blob = pack(vectors)
+        from ..embedders import le_bytes
+
+        embedder = _embedder(self.embedder, self.requested_dim)
+        blob = le_bytes(embedder.embed_array([text[c] for c in ids]))
         block = VectorBlock(ids, [owner[c] for c in ids], [last[c] for c in ids], self.dim, blob, 0)
         digest = 0
         for i, cid in enumerate(ids):
