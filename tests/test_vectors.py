@@ -184,3 +184,10 @@ def test_export_includes_the_vectors_and_the_embedded_questions(
     assert len(queries) == summary.queries == len(texts)
     first = queries[0]
     assert first["vector"] == load("hash").embed_one(texts[first["_id"]])
+
+
+def test_ragseed_reset_empties_the_vectors(db_url: str) -> None:
+    cfg = make_config(db_url, **SMALL, vectors=_store(db_url))
+    api.seed(cfg)
+    api.reset(cfg)
+    assert scalar(db_url, "SELECT count(*) FROM chunk_embeddings") == 0

@@ -56,6 +56,7 @@ class ResetResult:
 def reset(config: Config, *, progress: Progress | None = None) -> ResetResult:
     """Empty every RAG table (TRUNCATE ... CASCADE on PostgreSQL) and record it in the ledger,
     in one transaction. progress(tables emptied, tables in all, rows deleted so far)."""
+    from .. import vectors
     from ..db.target import inspect_target
     from ..load import loader_class
 
@@ -80,6 +81,7 @@ def reset(config: Config, *, progress: Progress | None = None) -> ResetResult:
         if progress is not None:
             progress(0, len(before), 0)
         loader_class(target.dialect)(conn, target).reset(table_done)
+        vectors.empty(conn)  # PostgreSQL's TRUNCATE ... CASCADE has emptied it already
         ledger.ensure(conn)
         ledger.record(
             conn, run_id=str(uuid.uuid4()), kind="reset", status="complete",

@@ -25,7 +25,15 @@ STORES = ("sqlite", "pgvector")
 #: the vectors' table in the seeded database (sqlite and pgvector)
 TABLE = "chunk_embeddings"
 
-__all__ = ["STORES", "TABLE", "VectorBlock", "VectorEncoder", "open_store"]
+__all__ = ["STORES", "TABLE", "VectorBlock", "VectorEncoder", "empty", "open_store"]
+
+
+def empty(conn: Connection) -> None:
+    """Delete every vector in the seeded database, where there is a vector table."""
+    from sqlalchemy import inspect
+
+    if inspect(conn).has_table(TABLE):
+        conn.exec_driver_sql(f"DELETE FROM {TABLE}")
 
 
 def open_store(conn: Connection, config: Config, target: Target) -> Sink:
