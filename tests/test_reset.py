@@ -31,13 +31,14 @@ def test_reset_costs_no_more_than_the_seed(db_url: str) -> None:
     t0 = time.perf_counter()
     result = api.reset(make_config(db_url))
     took = time.perf_counter() - t0
-    assert took <= seeded, f"reset took {took:.2f}s, the seed {seeded:.2f}s"
+    # A second of slack for a busy machine: the quadratic reset took 26 s here.
+    assert took <= seeded + 1.0, f"reset took {took:.2f}s, the seed {seeded:.2f}s"
     assert result.deleted["chunk_store"] > 5000
     assert scalar(db_url, "SELECT count(*) FROM chunk_store") == 0
     # seed --reset: a reset and a seed, so no more than twice the seed
-    _timed_seed(db_url, seed=1)
+    seeded = max(seeded, _timed_seed(db_url, seed=1))  # the slower of two: a noisy machine
     again = _timed_seed(db_url, seed=2, reset=True)
-    assert again <= 2 * seeded, f"seed --reset took {again:.2f}s, the seed {seeded:.2f}s"
+    assert again <= 2 * seeded + 1.0, f"seed --reset took {again:.2f}s, the seed {seeded:.2f}s"
 
 
 def _failing_trigger(url: str, table: str) -> None:
