@@ -73,7 +73,7 @@ def test_rows_are_identical_in_another_process_with_another_hash_seed() -> None:
 
 #: The fingerprint of a small bilingual seed: any change to what gets generated shows up here.
 #: Update it only on purpose, together with ragseed.generate.GENERATOR (rows changed).
-GOLDEN_SEED = "a0fa3bc18ba086fe80147ea64d8bd2cd"
+GOLDEN_SEED = "63686520ce1263497d85342990484320"
 
 
 def test_golden_seed_fingerprint() -> None:
@@ -141,4 +141,4 @@ def test_golden_text_digest() -> None:
     assert hashlib.sha256(blob).hexdigest()[:16] == GOLDEN_TEXT
 
 
-GOLDEN_TEXT = "c166c3f3c2876fbe"
+GOLDEN_TEXT = "7a3283a1517c9167"

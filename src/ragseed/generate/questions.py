@@ -128,10 +128,11 @@ def _natural_choice(
     a = R.choice(rng, terms[:4])
     others = [t for t in terms[:6] if t != a]
     b = R.choice(rng, others) if others else None
+    # Two terms whenever the sources have them: one alone is too vague to have one answer.
     if actions and rng.random() < 0.5:
         group = lg.natural[3] if b is not None and rng.random() < 0.5 else lg.natural[2]
     else:
-        group = lg.natural[1] if b is not None and rng.random() < 0.6 else lg.natural[0]
+        group = lg.natural[1] if b is not None else lg.natural[0]
     question = R.choice(rng, group).replace("{A}", a).replace("{B}", b or "")
     return question.replace("{X}", R.choice(rng, actions)) if "{X}" in question else question
 

@@ -1615,10 +1615,7 @@ QUESTION_WORDS: tuple[str, ...] = (
     "عند",
     "أن",
 )
-NATURAL_ONE: tuple[str, ...] = (
-    "ما {A}؟",
-    "ماذا عن {A}؟",
-)
+NATURAL_ONE: tuple[str, ...] = ("ما {A}؟",)  # only when the sources name a single term
 NATURAL_TWO: tuple[str, ...] = (
     "ما أثر {A} على {B}؟",
     "ما أثر {A} في {B}؟",

@@ -1660,10 +1660,11 @@ QUESTION_WORDS: tuple[str, ...] = (
     "affects",
 )
 # {A}, {B}: terms found in the source chunks; {X}: an action (base form) found there too.
+# Only when the sources name a single term: a question about two is specific enough to have one
+# answer ("What about the affiliate?" was not).
 NATURAL_ONE: tuple[str, ...] = (
     "What is the {A}?",
     "What is the {A} for?",
-    "What about the {A}?",
 )
 NATURAL_TWO: tuple[str, ...] = (
     "How does the {A} affect the {B}?",
