@@ -1,5 +1,6 @@
 """A seed in one transaction: a fresh seed, nothing to do, a top-up or one shard, decided from
-the ledger (see decide.py), then written through the loader."""
+the ledger (decide.py), then written through the sinks (sinks.py): the relational loader and any
+store beside it."""
 
 from __future__ import annotations
 
@@ -130,10 +131,10 @@ def _load(
     progress: Progress | None,
     processes: int | None,
 ) -> Fingerprint:
+    from . import producers
 
     fp = Fingerprint()
     done = written = 0
-    from . import producers
 
     with producers.lean_gc():
         for item in producers.run(plan, tenants, sinks.encoder(), processes=processes):
