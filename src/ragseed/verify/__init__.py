@@ -61,7 +61,12 @@ def run(config: Config, *, sample: int | None = None, k: int | None = None) -> R
         turn_checks, notes = turns.checks(turns.tally(conn, d, seeded, keys, depth), d, depth)
         report.checks += turn_checks
         report.notes += notes
-        if cfg.vectors is not None and vectors.present(conn):
+        if (config.vectors or "").startswith("qdrant:"):
+            spec = str(config.vectors)
+            report.checks.append(
+                vectors.qdrant_consistency(conn, spec, config.collection, _dim(cfg))
+            )
+        elif cfg.vectors is not None and vectors.present(conn):
             report.checks.append(vectors.consistency(conn, d, _dim(cfg)))
             report.checks += vectors.retrieval(conn, d, seeded, keys, depth)
         conn.rollback()
