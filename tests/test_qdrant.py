@@ -124,6 +124,15 @@ def test_every_used_chunk_gets_one_point_in_the_engine_layout(
     assert check.status == "pass", check.summary
     again = api.seed(cfg)
     assert again.skipped and "qdrant_points" not in again.counts
+    plain = make_config(sqlite_url, **SMALL)  # the store and collection from the ledger
+    assert api.verify(plain).get("vector consistency").status == "pass"
+    from qdrant_client import models
+
+    client = connect(spec)
+    client.delete(collection, points_selector=models.PointIdsList(points=[next(iter(points))]))
+    client.close()
+    broken = api.verify(cfg).get("vector consistency")
+    assert broken.status == "fail" and "without_point" in broken.summary, broken.summary
 
 
 def test_another_size_or_distance_is_refused_before_anything_is_written(
