@@ -70,8 +70,8 @@ def seed(
             help="Also write the chunks' vectors: sqlite (a chunk_embeddings table in the SQLite "
             "file), pgvector (the same in PostgreSQL, with an HNSW index), qdrant:http(s)://host:"
             "port (a Qdrant server, the engine's layout, written after the database commits) or "
-            "qdrant:PATH (Qdrant's local mode in a folder: about 1,400 points/s, for small seeds; "
-            "a warning above 20,000 points). Env: RAGSEED_VECTORS.",
+            "qdrant:PATH (Qdrant's local mode in a folder: a few hundred to 1,400 points/s, for "
+            "small seeds; a warning above 20,000 points). Env: RAGSEED_VECTORS.",
             show_default=False,
         ),
     ] = None,

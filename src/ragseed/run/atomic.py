@@ -146,8 +146,7 @@ def _stores(
         return []
     from ..vectors import open_store
 
-    users = [plan.user_id(u) for u in range(plan.num_users)]
-    return [open_store(conn, config, target, config_hash=digest, tenants=tenants, plan_users=users)]
+    return [open_store(conn, config, target, config_hash=digest, tenants=tenants, plan=plan)]
 
 
 def _repair(plan: Plan, sinks: Sinks, reset: bool, processes: int | None) -> None:

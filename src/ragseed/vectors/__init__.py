@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from ..core.config import Config
+    from ..core.plan import Plan
     from ..db.target import Target
     from ..run.sinks import Sink
 
@@ -35,10 +36,10 @@ def open_store(
     *,
     config_hash: str = "",
     tenants: range | None = None,
-    plan_users: list[str] | None = None,
+    plan: Plan | None = None,
 ) -> Sink:
     """The vector sink `config.vectors` names, on this connection (inside its transaction).
-    config_hash, tenants and plan_users are for Qdrant's after-commit ledger and --reset."""
+    config_hash, tenants and plan are for Qdrant's after-commit ledger and --reset."""
     from ..embedders import load
 
     spec = config.vectors or ""
@@ -68,6 +69,6 @@ def open_store(
         return QdrantVectors(
             conn, encoder, spec, config.collection, config_hash=config_hash,
             tenants=tenants if tenants is not None else range(config.num_users),
-            plan_users=plan_users or [],
+            plan_users=[plan.user_id(u) for u in range(plan.num_users)] if plan else [],
         )  # fmt: skip
     raise ConfigError(f"--vectors: unknown store {spec!r}: use {' or '.join(STORES)}")

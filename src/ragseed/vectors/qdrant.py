@@ -38,7 +38,8 @@ from .block import VectorBlock, VectorEncoder
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-#: Local mode (a folder, no server) writes about 1,400 points/s: meant for small seeds.
+#: Local mode (a folder, no server) writes a few hundred to 1,400 points/s (one SQLite commit per
+#: point): meant for small seeds (docs/vectors.md, "Measured").
 LOCAL_WARN_POINTS = 20_000
 BATCH = 256
 PENDING, COMPLETE, SUPERSEDED = "vectors-pending", "complete", "superseded"
@@ -280,7 +281,7 @@ class QdrantVectors:
         n = self.points
         if self.local and n > LOCAL_WARN_POINTS:
             return [
-                f"Qdrant local mode wrote {n:,} points (about 1,400/s): it is meant for small "
+                f"Qdrant local mode wrote {n:,} points (at most ~1,400/s): it is meant for small "
                 "seeds; use a server (--vectors qdrant:http://host:6333) for more"
             ]
         return []
