@@ -237,6 +237,41 @@ def test_api_key_tenants_name_the_key_and_ids_stay_uuids(
     assert api.verify(cfg).get("vector consistency").status == "pass"
 
 
+def test_a_pending_sync_row_is_repaired_refused_or_superseded(
+    sqlite_url: str, qdrant: tuple[str, str]
+) -> None:
+    """What a run killed after the commit leaves, made by hand: a pending row and missing points.
+    The same configuration repairs it; another is refused; --reset supersedes it."""
+    from qdrant_client import models
+
+    from ragseed.core.errors import LedgerError
+    from ragseed.vectors.qdrant import connect
+
+    from .dbutil import execute
+
+    spec, collection = qdrant
+    cfg = make_config(sqlite_url, **SMALL, vectors=spec, collection=collection)
+    api.seed(cfg)
+    full = _points(spec, collection)
+    client = connect(spec)
+    gone = sorted(full)[::2]
+    client.delete(collection, points_selector=models.PointIdsList(points=gone))
+    client.close()
+    execute(sqlite_url, "UPDATE ragseed_vector_sync SET status = 'vectors-pending'")
+    again = api.seed(cfg)
+    assert again.skipped and _points(spec, collection).keys() == full.keys()
+    assert scalar(sqlite_url, "SELECT status FROM ragseed_vector_sync") == "complete"
+    execute(sqlite_url, "UPDATE ragseed_vector_sync SET status = 'vectors-pending'")
+    grown = make_config(
+        sqlite_url, **{**SMALL, "num_users": 5}, vectors=spec, collection=collection
+    )
+    with pytest.raises(LedgerError, match="re-run it to repair them, or add --reset"):
+        api.seed(grown)
+    api.seed(grown.model_copy(update={"reset": True}))
+    statuses = _column(sqlite_url, "SELECT status FROM ragseed_vector_sync ORDER BY created_at")
+    assert statuses == ["superseded", "complete"]
+
+
 def test_local_mode_warns_above_its_size(
     sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

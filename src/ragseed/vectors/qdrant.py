@@ -356,7 +356,7 @@ class QdrantVectors:
                 client.update_collection(
                     self.collection,
                     optimizers_config=models.OptimizersConfigDiff(
-                        indexing_threshold=threshold if threshold is not None else 10_000
+                        indexing_threshold=threshold if threshold is not None else 20_000
                     ),
                 )
 
