@@ -223,6 +223,19 @@ def test_top_ups_and_shards_add_exactly_the_missing_points(
             client.close()
 
 
+def test_concurrent_shard_processes_share_the_store(pg_url: str, qdrant: tuple[str, str]) -> None:
+    """Shards in processes at once, on PostgreSQL: each writes its tenants after its commit
+    (local mode: one client at a time, the others wait for the folder)."""
+    spec, collection = qdrant
+    cfg = make_config(pg_url, **SMALL, vectors=spec, collection=collection)
+    result = api.seed(cfg, workers=2)
+    used = scalar(pg_url, "SELECT count(DISTINCT chunk_id) FROM document_chunks")
+    assert len(_points(spec, collection)) == used == result.counts["qdrant_points"]
+    assert api.verify(cfg).get("vector consistency").status == "pass"
+    statuses = _column(pg_url, "SELECT status FROM ragseed_vector_sync")
+    assert statuses == ["complete", "complete"]
+
+
 def test_api_key_tenants_name_the_key_and_ids_stay_uuids(
     sqlite_url: str, qdrant: tuple[str, str]
 ) -> None:

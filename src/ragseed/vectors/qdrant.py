@@ -64,6 +64,11 @@ sync = Table(
 )  # fmt: skip
 
 
+def ensure_sync(conn: Connection) -> None:
+    """The after-commit ledger table (checkfirst)."""
+    _md.create_all(conn)
+
+
 def location(spec: str) -> tuple[str, str]:
     """("url", URL) or ("path", PATH) from qdrant:URL / qdrant:PATH."""
     rest = spec.removeprefix("qdrant:")
@@ -182,7 +187,7 @@ class QdrantVectors:
             check_collection(client, collection, encoder.dim)
         finally:
             client.close()
-        _md.create_all(conn)
+        ensure_sync(conn)
         from sqlalchemy import inspect, text
 
         self._users = set(plan_users)
