@@ -273,6 +273,7 @@ def test_a_pending_sync_row_is_repaired_refused_or_superseded(
     execute(sqlite_url, "UPDATE ragseed_vector_sync SET status = 'vectors-pending'")
     again = api.seed(cfg)
     assert again.skipped and _points(spec, collection).keys() == full.keys()
+    assert any(f"{len(full):,} points upserted again" in n for n in again.notes), again.notes
     assert scalar(sqlite_url, "SELECT status FROM ragseed_vector_sync") == "complete"
     execute(sqlite_url, "UPDATE ragseed_vector_sync SET status = 'vectors-pending'")
     grown = make_config(

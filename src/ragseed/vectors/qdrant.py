@@ -175,6 +175,7 @@ class QdrantVectors:
         self.tenants = tenants
         self.written: dict[str, int] = {}  # no table of the database: see points
         self.points = 0
+        self.repaired_points = 0  # rewritten for runs killed before their points were written
         self.digest = 0
         self.bulk = False
         self.reset_done = False
@@ -263,6 +264,7 @@ class QdrantVectors:
         if block.chunk_ids:
             self._put(("upsert", block))
             self._put(("prune", sorted(set(block.user_ids)), list(block.chunk_ids)))
+            self.repaired_points += len(block.chunk_ids)
 
     def finish(self) -> None:
         from sqlalchemy import insert
@@ -284,12 +286,18 @@ class QdrantVectors:
 
     def notes(self) -> list[str]:
         n = self.points
+        out = []
+        if self._repaired and not self.reset_done:
+            out.append(
+                f"repaired the Qdrant points of {len(self._repaired)} earlier run(s) killed after "
+                f"their commit: {self.repaired_points:,} points upserted again"
+            )
         if self.local and n > LOCAL_WARN_POINTS:
-            return [
+            out.append(
                 f"Qdrant local mode wrote {n:,} points (at most ~1,400/s): it is meant for small "
                 "seeds; use a server (--vectors qdrant:http://host:6333) for more"
-            ]
-        return []
+            )
+        return out
 
     # --- after the commit ------------------------------------------------------------------
 
