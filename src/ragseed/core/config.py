@@ -70,6 +70,7 @@ ENV_VARS: dict[str, str] = {
     "vectors": "RAGSEED_VECTORS",
     "embedder": "RAGSEED_EMBEDDER",
     "dim": "RAGSEED_DIM",
+    "collection": "RAGSEED_COLLECTION",
 }
 LANGUAGES_VAR = "RAGSEED_LANGUAGES"
 
@@ -84,7 +85,7 @@ FLAGS: dict[str, str] = {
         f: "--" + f.replace("_", "-")
         for f in ("profile", "database_url", "seed", "num_users", "min_chunks", "max_chunks",
                   "languages", "chunk_tokens", "tenant_ids", "static_dir", "reset",
-                  "vectors", "embedder", "dim")
+                  "vectors", "embedder", "dim", "collection")
     },
 }  # fmt: skip
 
@@ -124,9 +125,11 @@ class Config(BaseModel):
     anchor: datetime = DEFAULT_ANCHOR
     tenant_ids: TenantIds = "uuid"
     # The chunks' vectors: where (None: none), made by which embedder, of which size.
-    vectors: Literal["sqlite", "pgvector"] | None = None
+    # sqlite, pgvector, qdrant:PATH (local mode) or qdrant:http(s)://host:port
+    vectors: str | None = None
     embedder: str = Field("hash", min_length=1)
     dim: int | None = Field(None, ge=2, le=16_000)
+    collection: str = Field("chunks", min_length=1, max_length=255)  # the Qdrant collection
     static_dir: Path | None = None
     use_static: bool = True
     reset: bool = False
@@ -146,6 +149,18 @@ class Config(BaseModel):
             raise ValueError("language weights must be >= 0 and not all zero")
         total = sum(v.values())
         return {k: v[k] / total for k in sorted(v) if v[k] > 0}
+
+    @field_validator("vectors")
+    @classmethod
+    def _vectors(cls, v: str | None) -> str | None:
+        if v is None or v in ("sqlite", "pgvector"):
+            return v
+        if v.startswith("qdrant:") and len(v) > len("qdrant:"):
+            return v
+        raise ValueError(
+            f"unknown vector store {v!r}: use sqlite, pgvector, qdrant:PATH or "
+            "qdrant:http(s)://host:port"
+        )
 
     @model_validator(mode="after")
     def _ranges(self) -> Config:
@@ -168,7 +183,20 @@ class Config(BaseModel):
         skip = {"environment", "profile", "database_url", "reset", "static_dir"}
         if self.vectors is None:  # the embedder does not decide anything then
             skip |= {"embedder", "dim"}
-        return {k: v for k, v in self.model_dump(mode="json").items() if k not in skip}
+        if not (self.vectors or "").startswith("qdrant:"):
+            skip.add("collection")
+        out = {k: v for k, v in self.model_dump(mode="json").items() if k not in skip}
+        if self.vectors is not None and self.vectors.startswith("qdrant:"):
+            out["vectors"] = redact_store(self.vectors)  # the ledger never holds a secret
+        return out
+
+
+def redact_store(spec: str) -> str:
+    """A vector store's spec with any password or api_key in its URL replaced by ***."""
+    import re
+
+    spec = re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", spec)
+    return re.sub(r"((?:api_key|api-key|apikey)=)[^&]*", r"\1***", spec, flags=re.I)
 
 
 def parse_languages(text: str, where: str = "--languages") -> dict[str, float]:

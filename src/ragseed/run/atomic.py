@@ -44,7 +44,28 @@ def seed(
 
     Decides from the ledger what to do: a fresh seed, nothing (the same seed is there), a top-up
     (the config grew), or this shard of a sharded seed.
+
+    Stores that no transaction can span (Qdrant) write after the commit (docs/vectors.md).
     """
+    after: list[Sinks] = []
+    result = _seed(config, progress, graph, producer_processes, shard, after)
+    t0 = time.perf_counter()
+    for sinks in after:  # after the commit: the stores outside the transaction
+        counts, notes = sinks.after_commit(database_url(config))
+        result.counts.update(counts)
+        result.notes += notes
+    result.seconds += time.perf_counter() - t0
+    return result
+
+
+def _seed(
+    config: Config,
+    progress: Progress | None,
+    graph: bool | None,
+    producer_processes: int | None,
+    shard: Shard,
+    after: list[Sinks],
+) -> SeedResult:
     from ..db.target import inspect_target
     from ..load import loader_class
 
@@ -73,7 +94,10 @@ def seed(
         state = ledger.state(conn)
         check_environment(state, config)
         # The relational loader, and any store written beside it (run/sinks.py).
-        sinks = Sinks(loader_class(target.dialect)(conn, target), *_stores(conn, config, target))
+        stores = _stores(conn, config, target, plan, digest, shard.tenants(config.num_users))
+        sinks = Sinks(loader_class(target.dialect)(conn, target), *stores)
+        _repair(plan, sinks, config.reset, producer_processes)
+        after.append(sinks)
         tables += [t for t in sinks.written if t not in tables]
         decision = decide(
             state, config, plan, identity, digest, shard,
@@ -115,13 +139,27 @@ def seed(
     return result
 
 
-def _stores(conn: Connection, config: Config, target: Target) -> list[Sink]:
+def _stores(
+    conn: Connection, config: Config, target: Target, plan: Plan, digest: str, tenants: range
+) -> list[Sink]:
     """The stores written beside the relational tables (run/sinks.py)."""
     if config.vectors is None:
         return []
     from ..vectors import open_store
 
-    return [open_store(conn, config, target)]
+    return [open_store(conn, config, target, config_hash=digest, tenants=tenants, plan=plan)]
+
+
+def _repair(plan: Plan, sinks: Sinks, reset: bool, processes: int | None) -> None:
+    """Regenerate the blocks of tenants whose after-commit writes an earlier run left unfinished
+    (a store's pending_ranges, same configuration), for that store to write again."""
+    from . import producers
+
+    for store in sinks.all[1:]:
+        pending = getattr(store, "pending_ranges", None)
+        for tenants in pending(reset) if pending is not None else []:
+            for item in producers.run(plan, tenants, store.encoder(), processes=processes):
+                store.repair_encoded(item.encoded)  # type: ignore[attr-defined]
 
 
 def _load(

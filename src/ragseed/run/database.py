@@ -44,6 +44,10 @@ def init(config: Config, *, graph: bool | None = None) -> InitResult:
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DDL_KEY})
         target = inspect_target(conn, graph=graph)
         ledger.ensure(conn)
+        if (config.vectors or "").startswith("qdrant:"):
+            from ..vectors.qdrant import ensure_sync
+
+            ensure_sync(conn)  # once, not in each shard's concurrent transaction
     return InitResult(urls.redact(url), target.created)
 
 

@@ -29,3 +29,4 @@ class SeedResult:
     action: str = "seed"  # seed | top-up | nothing
     mode: str = "atomic"  # atomic (one transaction) | shards (N processes) | parallel
     parts: list[SeedResult] = field(default_factory=list)  # each shard's, in shard order
+    notes: list[str] = field(default_factory=list)  # warnings for the user (cli prints them)

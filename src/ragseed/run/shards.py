@@ -46,6 +46,7 @@ def seed_shards(config: Config, processes: int, *, graph: bool | None = None) ->
         fingerprint=state.fingerprint(), skipped=all(p.skipped for p in parts),
         action="nothing" if all(p.skipped for p in parts) else "seed", mode="shards",
         parts=parts, static_users=parts[0].static_users, seconds=time.perf_counter() - t0,
+        notes=[n for p in parts for n in p.notes],
     )  # fmt: skip
 
 

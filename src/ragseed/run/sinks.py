@@ -130,3 +130,16 @@ class Sinks:
 
     def exclusive(self) -> bool:
         return all(s.exclusive() for s in self.all)
+
+    def after_commit(self, url: str) -> tuple[dict[str, int], list[str]]:
+        """What stores outside the transaction (Qdrant) write once it committed: their counts
+        (not tables of the database) and notes for the user."""
+        counts: dict[str, int] = {}
+        notes: list[str] = []
+        for s in self.all:
+            hook = getattr(s, "after_commit", None)
+            if hook is not None:
+                written, said = hook(url)
+                counts.update(written)
+                notes += said
+        return counts, notes

@@ -61,7 +61,13 @@ def run(config: Config, *, sample: int | None = None, k: int | None = None) -> R
         turn_checks, notes = turns.checks(turns.tally(conn, d, seeded, keys, depth), d, depth)
         report.checks += turn_checks
         report.notes += notes
-        if cfg.vectors is not None and vectors.present(conn):
+        # Qdrant: the store the caller names, else the ledger's (its URL has no password).
+        named = (config.vectors or "").startswith("qdrant:")
+        spec = str(config.vectors if named else cfg.vectors)
+        if spec.startswith("qdrant:"):
+            collection = config.collection if named else cfg.collection
+            report.checks.append(vectors.qdrant_consistency(conn, spec, collection, _dim(cfg)))
+        elif cfg.vectors is not None and vectors.present(conn):
             report.checks.append(vectors.consistency(conn, d, _dim(cfg)))
             report.checks += vectors.retrieval(conn, d, seeded, keys, depth)
         conn.rollback()

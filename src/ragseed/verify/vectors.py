@@ -224,3 +224,60 @@ def _checks(t: _Tally, k: int, embedder: str, d: Dialect) -> list[Check]:
     if d.name != "postgresql":
         out.append(Check(R, "hybrid recall", "skip", "needs PostgreSQL's keyword search", {}))
     return out
+
+
+def qdrant_consistency(conn: Connection, spec: str, collection: str, dim: int) -> Check:
+    """The same consistency for a Qdrant collection: every used chunk has one point (point id =
+    chunk id), its payload's tenant and document match, no other point of these tenants, the
+    vectors' size. The collection may hold other tenants' points: they are not looked at."""
+    from sqlalchemy import text
+
+    from ..vectors.qdrant import connect, tenant_filter
+
+    users = [str(r[0]) for r in conn.execute(text("SELECT id FROM users"))]
+    docs: dict[str, set[str]] = {}
+    for doc, cid in conn.execute(text("SELECT document_id, chunk_id FROM document_chunks")):
+        docs.setdefault(str(cid), set()).add(str(doc))
+    owner = {
+        str(cid): str(user)
+        for cid, user in conn.execute(
+            text(
+                "SELECT id, user_id FROM chunk_store WHERE id IN "
+                "(SELECT chunk_id FROM document_chunks)"
+            )
+        )
+    }
+    counts = dict.fromkeys(
+        ("without_point", "not_a_used_chunk", "other_tenant", "other_document", "wrong_size"), 0
+    )
+    seen: set[str] = set()
+    client = connect(spec)
+    try:
+        if client.collection_exists(collection):
+            for start in range(0, len(users), 1000):
+                flt = tenant_filter(users[start : start + 1000])
+                offset = None
+                while True:
+                    batch, offset = client.scroll(
+                        collection, scroll_filter=flt, limit=1000, offset=offset,
+                        with_payload=True, with_vectors=True,
+                    )  # fmt: skip
+                    for p in batch:
+                        cid, payload = str(p.id), dict(p.payload or {})
+                        seen.add(cid)
+                        if cid not in docs:
+                            counts["not_a_used_chunk"] += 1
+                            continue
+                        counts["other_tenant"] += payload.get("tenant_id") != owner.get(cid)
+                        counts["other_document"] += payload.get("document_id") not in docs[cid]
+                        vector = p.vector if isinstance(p.vector, list) else []
+                        counts["wrong_size"] += len(vector) != dim
+                    if offset is None:
+                        break
+    finally:
+        client.close()
+    counts["without_point"] = len(set(docs) - seen)
+    return violations(
+        G, "vector consistency", counts,
+        f"{len(seen):,} Qdrant points of {dim} dimensions in {collection!r}, one per used chunk",
+    )  # fmt: skip
