@@ -179,13 +179,14 @@ def tenants(data: dict[str, Any]) -> Figure:
         return fig
     xs = sorted({n for h in hists.values() for n in h})
     bottom = [0] * len(xs)
+    width = max(0.9, (xs[-1] - min(xs[0], 0)) / 60)  # visible however wide the range
     for kind in ("regular", "static", "heavy", "empty"):
         h = hists.get(kind)
         if not h:
             continue
         vals = [h.get(x, 0) for x in xs]
         total = sum(vals)
-        ax.bar(xs, vals, bottom=bottom, color=KIND_COLORS[kind], width=0.9,
+        ax.bar(xs, vals, bottom=bottom, color=KIND_COLORS[kind], width=width,
                label=f"{kind} ({total:,})")  # fmt: skip
         bottom = [b + v for b, v in zip(bottom, vals, strict=True)]
     ax.set_xlim(min(-1, xs[0] - 1), xs[-1] + 1)
