@@ -18,6 +18,7 @@ import pytest
 from ragseed import api, verify
 from ragseed.core.errors import ConfigError
 from ragseed.db import urls
+from ragseed.report import figures
 
 from .conftest import make_config
 
@@ -42,6 +43,7 @@ def test_json_holds_verify_figures(db_url: str, tmp_path: Path) -> None:
     assert h["database"] == urls.redact(db_url) and h["seed"] == cfg.seed
     assert re.fullmatch(r"[0-9a-f]{64}", h["config_hash"]) and h["fingerprint"]
     assert h["ragseed_version"] and h["profile"] == "development" and h["ok"]
+    assert not h["sampled"] and h["turns_checked"] == h["turns_total"]
     chunks = data["chunks_per_document"]
     assert sum(chunks["histogram"].values()) == chunks["documents"] > 0
     assert abs(sum(chunks["expected_share"].values()) - 1) < 1e-6
@@ -67,6 +69,13 @@ def test_sampling_is_said(sqlite_url: str, tmp_path: Path) -> None:
     data = api.report(cfg, tmp_path / "r.json", as_json=True, sample=10)
     assert data["header"]["sampled"] and data["header"]["turns_checked"] == 10
     assert any("sample of 10" in n for n in data["notes"])
+    # Above scan_limit chunks the whole-table integrity scans are listed as skipped, and said.
+    data = figures(verify.run(cfg, scan_limit=10))
+    skipped = {c["name"] for c in data["checks"] if c["summary"].startswith("not run:")}
+    assert {"no orphans", "tenant isolation", "chunk_hash = sha256(text)"} <= skipped
+    assert data["header"]["sampled"] and any("not run" in n for n in data["notes"])
+    with pytest.raises(ConfigError, match="does not exist"):
+        api.report(cfg, tmp_path / "missing" / "r.json", as_json=True)
 
 
 def test_missing_extra_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -84,7 +84,7 @@ def _recall(report: Report) -> dict[str, Any]:
     }
 
 
-def figures(report: Report, config_sample: int | None = None) -> dict[str, Any]:
+def figures(report: Report) -> dict[str, Any]:
     """The report's JSON document: header, one entry per chart, the integrity list, notes."""
     chunks = _figs(report, "chunks per document")
     lam, lo, hi = chunks.get("chunk_lambda"), chunks.get("min_chunks"), chunks.get("max_chunks")
@@ -97,9 +97,10 @@ def figures(report: Report, config_sample: int | None = None) -> dict[str, Any]:
     langs = _figs(report, "language mix")
     tokens = _figs(report, "tokens vs text length")
     per_chunk = _figs(report, "tokens per chunk")
-    sampled = list(report.notes)
-    if per_chunk and per_chunk.get("measured", 0) < per_chunk.get("chunks", 0):
-        sampled.append(
+    notes = list(report.notes)
+    chunk_sample = bool(per_chunk) and per_chunk.get("measured", 0) < per_chunk.get("chunks", 0)
+    if chunk_sample:
+        notes.append(
             f"tokens per chunk measured on {per_chunk['measured']:,} of "
             f"{per_chunk['chunks']:,} chunks (the first by id)"
         )
@@ -117,7 +118,9 @@ def figures(report: Report, config_sample: int | None = None) -> dict[str, Any]:
             "complete": report.complete,
             "turns_checked": report.turns_checked,
             "turns_total": report.turns_total,
-            "sampled": report.turns_checked < report.turns_total or len(sampled) > 0,
+            "sampled": report.turns_checked < report.turns_total
+            or chunk_sample
+            or any(c.status == "skip" and c.summary.startswith("not run:") for c in report.checks),
             "ok": report.ok,
         },
         "rows_per_table": _figs(report, "rows per table"),
@@ -148,7 +151,7 @@ def figures(report: Report, config_sample: int | None = None) -> dict[str, Any]:
             {"group": c.group, "name": c.name, "status": c.status, "summary": c.summary}
             for c in report.checks
         ],
-        "notes": sampled,
+        "notes": notes,
     }
 
 
@@ -164,6 +167,9 @@ def write(
     if not as_json:  # fail before the checks run when the extra is missing
         from .html import render  # raises ConfigError without the extra
 
+    out = Path(out)
+    if not out.parent.is_dir():
+        raise ConfigError(f"--out {out}: the directory {out.parent} does not exist")
     report = verify.run(config, sample=sample or DEFAULT_SAMPLE, scan_limit=SCAN_LIMIT)
     data = figures(report)
     if as_json:
@@ -171,9 +177,6 @@ def write(
     else:
         assert render is not None
         body = render(data)
-    out = Path(out)
-    if out.parent and not out.parent.exists():
-        raise ConfigError(f"--out {out}: directory {out.parent} does not exist")
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(body, encoding="utf-8")
     tmp.replace(out)
