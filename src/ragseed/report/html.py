@@ -189,9 +189,14 @@ def tenants(data: dict[str, Any]) -> Figure:
         ax.bar(xs, vals, bottom=bottom, color=KIND_COLORS[kind], width=width,
                label=f"{kind} ({total:,})")  # fmt: skip
         bottom = [b + v for b, v in zip(bottom, vals, strict=True)]
-    ax.set_xlim(min(-1, xs[0] - 1), xs[-1] + 1)
+    ax.set_xlim(min(-width, xs[0] - width), xs[-1] + width)
     ax.set_xlabel("documents per tenant")
-    ax.set_ylabel("tenants")
+    if max(bottom) > 100:  # a few heavy or empty tenants stay visible beside thousands
+        ax.set_yscale("log")
+        ax.set_ylim(bottom=0.5)
+        ax.set_ylabel("tenants (log scale)")
+    else:
+        ax.set_ylabel("tenants")
     ax.legend(frameon=False, fontsize=8)
     return fig
 
