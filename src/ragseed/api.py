@@ -10,7 +10,7 @@ RagseedError subclass on bad input; none prints. The CLI is a thin layer over th
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .core.config import Config
 from .core.shard import FULL, Shard, parse_shard
@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FULL", "InitResult", "MigrateResult", "Progress", "ResetResult", "SeedResult", "Shard",
-    "StatusResult", "export_eval", "init", "migrate", "parse_shard", "reset", "seed", "stamp",
+    "StatusResult", "export_eval", "init", "migrate", "parse_shard", "report", "reset", "seed",
+    "stamp",
     "status", "verify",
 ]  # fmt: skip
 
@@ -117,3 +118,14 @@ def export_eval(config: Config, out_dir: Path, fmt: str = "both") -> ExportSumma
     from .export import export_eval as export
 
     return export(config, out_dir, fmt)
+
+
+def report(
+    config: Config, out: Path, *, as_json: bool = False, sample: int | None = None
+) -> dict[str, Any]:
+    """verify's figures as one self-contained HTML page with charts (or JSON when as_json),
+    written to out; returns the figures (docs/report.md). sample: turns the per-turn checks read
+    (default 2,000). The HTML needs the `ragseed[report]` extra (ConfigError without it)."""
+    from .report import write
+
+    return write(config, out, as_json=as_json, sample=sample)

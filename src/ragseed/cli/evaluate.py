@@ -78,6 +78,44 @@ def _report_table(report: Any) -> Any:
     return table
 
 
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option("--out", help="File to write (HTML, or JSON with --json).")],
+    env: Env = None,
+    database_url: DbUrl = None,
+    config: ConfigFile = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Write the figures as JSON instead of HTML.")
+    ] = False,
+    sample: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            show_default=False,
+            help="Turns the per-turn checks read (a deterministic sample; default 2,000).",
+        ),
+    ] = None,
+) -> None:
+    """Write verify's figures as one self-contained HTML page with charts (docs/report.md).
+
+    Opens offline: every style and chart is inside the file. Exits 0 even when checks fail (the
+    page shows them); errors reaching the database exit 1."""
+    from .. import api
+
+    cfg = build({"environment": env, "database_url": database_url}, config)
+    data = api.report(cfg, out, as_json=as_json, sample=sample)
+    screen = console()
+    h = data["header"]
+    screen.print(
+        f"wrote {out}: seed {h['seed']}, profile {h['profile']}, "
+        f"{h['turns_checked']:,} of {h['turns_total']:,} turns checked"
+        + ("" if h["ok"] else "; some checks failed"),
+        markup=False,
+    )
+    for note in data["notes"]:
+        screen.print(f"note: {note}", markup=False)
+
+
 @app.command("export-eval")
 def export_eval(
     out: Annotated[Path, typer.Option("--out", help="Directory to write into (created).")],

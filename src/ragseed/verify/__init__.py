@@ -6,6 +6,7 @@ in one transaction that is rolled back.
 
 from __future__ import annotations
 
+from .. import __version__
 from ..core.config import Config
 from ..db import urls
 from ..db.engine import transaction
@@ -13,7 +14,7 @@ from ..run.identity import existing_url
 from . import integrity, realism, turns, vectors
 from .report import Check, Report
 from .seeded import load, read_only, turn_keys, turn_total
-from .sql import dialect_of
+from .sql import count, dialect_of
 
 __all__ = ["Check", "Report", "run"]
 
@@ -24,12 +25,17 @@ def _dim(config: Config) -> int:
     return int(load(config.embedder, dim=config.dim).dim)
 
 
-def run(config: Config, *, sample: int | None = None, k: int | None = None) -> Report:
+def run(
+    config: Config, *, sample: int | None = None, k: int | None = None,
+    scan_limit: int | None = None,
+) -> Report:  # fmt: skip
     """Verify the database config.database_url points at. Raises RagseedError subclasses when it
     cannot be reached or was not seeded by ragseed; failed checks are in the Report instead.
 
     sample: check this many turns (a deterministic sample) instead of all of them.
     k: depth of the keyword search (default: the seed's retrieval_k).
+    scan_limit: above this many chunk_store rows, skip the integrity checks that scan whole
+    tables (integrity.SCANS; listed as skipped, with a note) to bound the run's time.
     """
     from ..db.target import inspect_target
 
@@ -43,8 +49,10 @@ def run(config: Config, *, sample: int | None = None, k: int | None = None) -> R
         keys = turn_keys(seeded, sample)
         report = Report(
             database=urls.redact(url), dialect=d.name, seed=cfg.seed,
-            profile=seeded.plan.config.profile, complete=seeded.complete,
+            profile=seeded.profile or cfg.profile, complete=seeded.complete,
             turns_checked=len(keys), turns_total=turn_total(seeded),
+            config_hash=seeded.config_hash, fingerprint=seeded.fingerprint,
+            seeded_by=seeded.tool_version, ragseed_version=__version__,
         )  # fmt: skip
         if not seeded.complete:
             report.notes.append(
@@ -56,7 +64,14 @@ def run(config: Config, *, sample: int | None = None, k: int | None = None) -> R
                 f"per-turn checks ran on a sample of {report.turns_checked:,} of "
                 f"{report.turns_total:,} turns"
             )
-        report.checks += integrity.run(conn, d)
+        chunks = count(conn, "SELECT count(*) FROM chunk_store")
+        scans = scan_limit is None or chunks <= scan_limit
+        if not scans:
+            report.notes.append(
+                f"whole-table integrity scans ({', '.join(integrity.SCANS)}) not run: "
+                f"{chunks:,} chunks, over the limit of {scan_limit:,}; ragseed verify runs them"
+            )
+        report.checks += integrity.run(conn, d, scans=scans)
         report.checks += realism.run(conn, d, seeded)
         turn_checks, notes = turns.checks(turns.tally(conn, d, seeded, keys, depth), d, depth)
         report.checks += turn_checks

@@ -12,6 +12,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from ..core.documents import BOILERPLATE_POOL, PENDING_STATUSES, expected_failed_share, text_hash
+from ..core.tokens import estimate_tokens
 from ..generate.tenant import SYSTEM_PROMPT_TOKENS, boilerplate
 from .report import Check, check
 from .seeded import Seeded
@@ -29,7 +30,11 @@ BOILERPLATE_DEFINITION = (
     "texts (found by chunk_hash), over all document_chunks rows of generated documents"
 )
 MAX_PLANNED_DOCS = 150_000  # ~50 µs per layout: a few seconds at most
-QUANTILES = (0.5, 0.9, 0.99)
+QUANTILES = (0.5, 0.9, 0.95, 0.99)
+TABLES = ("users", "documents", "chunk_store", "document_chunks", "chat_sessions", "chat_turns",
+          "graph_triplets", "chunk_embeddings")  # fmt: skip
+#: chunks read for the tokens-per-chunk histogram and turns for the tokens scatter
+CHUNK_SAMPLE, TURN_POINTS = 20_000, 600
 LATENCIES = ("embed_ms", "search_ms", "llm_ms")
 CHARS_PER_TOKEN = (2.0, 8.0)  # estimate_tokens gives ~4-6 characters per token in both languages
 
@@ -91,14 +96,17 @@ def chunks_per_document(conn: Connection, seeded: Seeded) -> Check:
     mean = sum(n * c for n, c in hist.items()) / docs if docs else 0.0
     cfg = seeded.plan.config
     figures = {"mean": round(mean, 3), "documents": docs, "histogram": hist,
-               "min_chunks": cfg.min_chunks, "max_chunks": cfg.max_chunks}  # fmt: skip
+               "min_chunks": cfg.min_chunks, "max_chunks": cfg.max_chunks,
+               "chunk_lambda": cfg.chunk_lambda}  # fmt: skip
     summary = (
         f"mean {mean:.2f} over {docs:,} documents (min {cfg.min_chunks}, max {cfg.max_chunks})"
     )
     if not docs:
         return Check(G, "chunks per document", "skip", "no document has chunks", figures)
     if cfg.max_chunks <= 5 or cfg.min_chunks >= 20:
-        return Check(G, "chunks per document", "info", summary + "; 5 < mean < 20 not possible")
+        return Check(
+            G, "chunks per document", "info", summary + "; 5 < mean < 20 not possible", figures
+        )
     return check(G, "chunks per document", 5 < mean < 20, summary + "; want 5 < mean < 20", figures)
 
 
@@ -225,7 +233,9 @@ def statuses(conn: Connection, seeded: Seeded, static_ids: list[str]) -> Check:
 
 
 def latencies(conn: Connection) -> Check:
-    figures: dict[str, dict[str, int | None]] = {}
+    from sqlalchemy import text
+
+    figures: dict[str, Any] = {}
     for col in LATENCIES:
         n = count(conn, f"SELECT count({col}) FROM chat_turns")
         qs: dict[str, int | None] = {}
@@ -243,10 +253,23 @@ def latencies(conn: Connection) -> Check:
             )
             qs[f"p{round(q * 100)}"] = value
         figures[col] = qs
+    # Distinct millisecond values are few (a latency is a small integer): one GROUP BY each.
+    figures["histograms"] = {
+        col: {
+            int(v): int(n)
+            for v, n in conn.execute(
+                text(
+                    f"SELECT {col}, count(*) FROM chat_turns WHERE {col} IS NOT NULL "
+                    f"GROUP BY {col} ORDER BY {col}"
+                )
+            )
+        }
+        for col in LATENCIES
+    }
     summary = "; ".join(
-        f"{col} " + "/".join(str(v) for v in qs.values()) for col, qs in figures.items()
+        f"{col} " + "/".join(str(v) for v in figures[col].values()) for col in LATENCIES
     )
-    return Check(G, "latency p50/p90/p99", "info", summary + " ms", dict(figures))
+    return Check(G, "latency p50/p90/p95/p99", "info", summary + " ms", figures)
 
 
 def tokens(conn: Connection, d: Dialect) -> Check:
@@ -267,7 +290,8 @@ def tokens(conn: Connection, d: Dialect) -> Check:
     prompt = count(conn, "SELECT sum(prompt_tokens) FROM chat_turns") - SYSTEM_PROMPT_TOKENS * turns
     per_completion = answer_chars / completion if completion else 0.0
     per_prompt = (question_chars + context_chars) / prompt if prompt > 0 else 0.0
-    figures = {"turns": turns, "chars_per_completion_token": round(per_completion, 3),
+    figures: dict[str, Any] = {
+               "turns": turns, "chars_per_completion_token": round(per_completion, 3),
                "chars_per_prompt_token": round(per_prompt, 3),
                "mean_prompt_tokens": round((prompt + SYSTEM_PROMPT_TOKENS * turns) / turns, 1)
                if turns else 0.0,
@@ -277,6 +301,7 @@ def tokens(conn: Connection, d: Dialect) -> Check:
         f"{per_completion:.2f} chars per completion token, {per_prompt:.2f} per prompt token "
         f"(question and sources, system prompt of {SYSTEM_PROMPT_TOKENS} aside)"
     )
+    figures["points"] = _token_points(conn, d)
     if not turns or not completion:
         return Check(G, "tokens vs text length", "skip", "no turns with token counts", figures)
     lo, hi = CHARS_PER_TOKEN
@@ -284,9 +309,111 @@ def tokens(conn: Connection, d: Dialect) -> Check:
     return check(G, "tokens vs text length", ok, summary, figures)
 
 
+def _token_points(conn: Connection, d: Dialect) -> dict[str, list[list[int]]]:
+    """Per turn, for the first TURN_POINTS turns by id (ids are random: a fair sample): [answer
+    characters, completion_tokens] and [question and sources characters, prompt_tokens]."""
+    from sqlalchemy import text
+
+    rows = conn.execute(
+        text(
+            "SELECT id, length(question), prompt_tokens, length(answer), completion_tokens "
+            "FROM chat_turns WHERE prompt_tokens IS NOT NULL AND completion_tokens IS NOT NULL "
+            f"ORDER BY id LIMIT {TURN_POINTS}"
+        )
+    ).all()
+    if not rows:
+        return {"completion": [], "prompt": []}
+    src, cid = d.sources("t")
+    last = rows[-1][0]
+    context = {
+        str(i): int(n or 0)
+        for i, n in conn.execute(
+            text(
+                f"SELECT t.id, sum(length(c.text)) FROM {src} JOIN chunk_store c ON c.id = {cid} "
+                "WHERE t.prompt_tokens IS NOT NULL AND t.id <= :last GROUP BY t.id"
+            ),
+            {"last": last},
+        )
+    }
+    return {
+        "completion": [[int(r[3]), int(r[4])] for r in rows],
+        "prompt": [[int(r[1]) + context.get(str(r[0]), 0), int(r[2])] for r in rows],
+    }
+
+
+def rows_per_table(conn: Connection, d: Dialect) -> Check:
+    counts = {t: count(conn, f"SELECT count(*) FROM {t}") for t in TABLES if t in d.tables}
+    if "chunk_embeddings" not in d.tables:
+        from sqlalchemy import inspect
+
+        if inspect(conn).has_table("chunk_embeddings"):
+            counts["chunk_embeddings"] = count(conn, "SELECT count(*) FROM chunk_embeddings")
+    summary = ", ".join(f"{t} {n:,}" for t, n in counts.items())
+    return Check(G, "rows per table", "info", summary, counts)
+
+
+def tokens_per_chunk(conn: Connection) -> Check:
+    """estimate_tokens (the generator's own count) of the chunk texts: all of them, or the first
+    CHUNK_SAMPLE by id (ids are random UUIDs: a fair sample)."""
+    from sqlalchemy import text
+
+    total = count(conn, "SELECT count(*) FROM chunk_store")
+    texts = conn.execute(text(f"SELECT text FROM chunk_store ORDER BY id LIMIT {CHUNK_SAMPLE}"))
+    hist: dict[int, int] = {}
+    for (body,) in texts:
+        n = estimate_tokens(str(body))
+        hist[n] = hist.get(n, 0) + 1
+    measured = sum(hist.values())
+    mean = sum(n * c for n, c in hist.items()) / measured if measured else 0.0
+    figures = {"chunks": total, "measured": measured, "mean": round(mean, 1),
+               "histogram": dict(sorted(hist.items()))}  # fmt: skip
+    sampled = f" (a sample of {measured:,})" if measured < total else ""
+    return Check(
+        G, "tokens per chunk", "info", f"mean {mean:.1f} over {total:,} chunks{sampled}", figures
+    )
+
+
+def document_kinds(conn: Connection) -> Check:
+    from sqlalchemy import text
+
+    by_type = {
+        str(t): int(n)
+        for t, n in conn.execute(
+            text("SELECT content_type, count(*) FROM documents GROUP BY content_type ORDER BY 1")
+        )
+    }
+    summary = ", ".join(f"{t} {n:,}" for t, n in by_type.items()) or "no documents"
+    return Check(G, "document types", "info", summary, {"by_content_type": by_type})
+
+
+def tenants_by_size(conn: Connection, seeded: Seeded) -> Check:
+    """Documents per seeded tenant, by the plan's kind of tenant (static, heavy, empty,
+    regular): a histogram {documents: tenants} per kind."""
+    from sqlalchemy import text
+
+    plan = seeded.plan
+    per_user = {
+        str(u): int(n)
+        for u, n in conn.execute(text("SELECT user_id, count(*) FROM documents GROUP BY user_id"))
+    }
+    hist: dict[str, dict[int, int]] = {}
+    for u in seeded.tenants:
+        n = per_user.get(plan.user_id(u), 0)
+        h = hist.setdefault(plan.tenant_kind(u), {})
+        h[n] = h.get(n, 0) + 1
+    figures: dict[str, Any] = {kind: dict(sorted(h.items())) for kind, h in sorted(hist.items())}
+    tenants = {kind: sum(h.values()) for kind, h in hist.items()}
+    summary = ", ".join(f"{n:,} {kind}" for kind, n in sorted(tenants.items())) + " tenants"
+    return Check(G, "tenants by size", "info", summary, {"histograms": figures})
+
+
 def run(conn: Connection, d: Dialect, seeded: Seeded) -> list[Check]:
     static_ids, static_refs = _static_ids(seeded)
     return [
+        rows_per_table(conn, d),
+        tenants_by_size(conn, seeded),
+        document_kinds(conn),
+        tokens_per_chunk(conn),
         chunks_per_document(conn, seeded),
         dedup(conn),
         boilerplate_share(conn, seeded, static_ids, static_refs),

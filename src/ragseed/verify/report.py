@@ -44,6 +44,10 @@ class Report:
     complete: bool  # every shard of the seed is there
     turns_checked: int = 0
     turns_total: int = 0
+    config_hash: str = ""
+    fingerprint: str = ""
+    seeded_by: str = ""  # the ragseed version that seeded the database
+    ragseed_version: str = ""  # the ragseed version that verified it
     checks: list[Check] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 

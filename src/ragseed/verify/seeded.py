@@ -28,6 +28,10 @@ class Seeded:
     tenants: tuple[int, ...]  # tenants whose rows are there (all but missing shards)
     complete: bool
     identity: dict[str, Any]
+    config_hash: str = ""  # the ledger's, of the newest seed run
+    fingerprint: str = ""  # the ledger's, summed over the runs that hold the tables
+    tool_version: str = ""  # ragseed version that seeded it
+    profile: str = ""  # the profile the seed run was made with (the ledger's)
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,10 @@ def load(conn: Connection, config: Config) -> Seeded:
     plan = Plan(cfg, static, features, key_secret=secret)
     done = state.done_shards
     tenants = tuple(u for u in range(cfg.num_users) if u % state.shard_count in done)
-    return Seeded(plan, tenants, state.complete, identity)
+    return Seeded(
+        plan, tenants, state.complete, identity, head.config_hash, state.fingerprint(),
+        head.tool_version, head.profile,
+    )  # fmt: skip
 
 
 def turn_total(seeded: Seeded) -> int:
