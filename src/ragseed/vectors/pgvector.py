@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..core.errors import SchemaError
 from ..core.rows import Rows
 from .block import VectorBlock, VectorEncoder
+from .store import VectorStore
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -49,12 +50,10 @@ def maintenance_memory(rows: int, dim: int) -> str:
     return f"{mb}MB"
 
 
-class PgVectors:
+class PgVectors(VectorStore):
     def __init__(self, conn: Connection, encoder: VectorEncoder) -> None:
         self.raw: Any = conn.connection.driver_connection
-        self._encoder = encoder
-        self.written = {TABLE: 0}
-        self.digest = 0
+        super().__init__(encoder, {TABLE: 0})
         self.freeze = False
         self._foreign_key: str | None = None  # dropped by prepare_bulk, added back by finish
         self._ensure(encoder.dim)
@@ -95,9 +94,6 @@ class PgVectors:
             f"document_id varchar(36) NOT NULL, embedding vector({dim}) NOT NULL)"
         )
         self._execute(f"CREATE INDEX IF NOT EXISTS ix_{TABLE}_user_id ON {TABLE} (user_id)")
-
-    def encoder(self) -> VectorEncoder:
-        return self._encoder
 
     def reset(self) -> None:
         self._execute(f"TRUNCATE {TABLE}")
@@ -150,9 +146,6 @@ class PgVectors:
         )
         self.written[TABLE] += len(block.chunk_ids)
         self.digest += block.digest
-
-    def update(self, table: str, rows: list[tuple[object, ...]], keys: tuple[str, ...]) -> None:
-        pass  # a chunk's text never changes in place: its vector stays
 
     def delete(self, table: str, keys: list[tuple[object, ...]], columns: tuple[str, ...]) -> None:
         pass  # ON DELETE CASCADE from chunk_store

@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table
 
 from ..core.errors import ConfigError, LedgerError, SchemaError
-from ..core.rows import Rows
 from .block import VectorBlock, VectorEncoder
+from .store import VectorStore
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -152,7 +152,7 @@ def tenant_filter(tenants: list[str]) -> Any:
     )
 
 
-class QdrantVectors:
+class QdrantVectors(VectorStore):
     """A sink whose writes happen after the relational commit (see the module's docstring)."""
 
     def __init__(
@@ -167,16 +167,14 @@ class QdrantVectors:
         plan_users: list[str],
     ) -> None:
         self.conn = conn
-        self._encoder = encoder
+        super().__init__(encoder, {})  # no table of the database: see points
         self.spec, self.store = spec, redacted(spec)
         self.local = location(spec)[0] == "path"
         self.collection = collection
         self.config_hash = config_hash
         self.tenants = tenants
-        self.written: dict[str, int] = {}  # no table of the database: see points
         self.points = 0
         self.repaired_points = 0  # rewritten for runs killed before their points were written
-        self.digest = 0
         self.bulk = False
         self.reset_done = False
         self._finished_row: str | None = None
@@ -197,9 +195,6 @@ class QdrantVectors:
 
     # --- what the seed's transaction calls -------------------------------------------------
 
-    def encoder(self) -> VectorEncoder:
-        return self._encoder
-
     def _put(self, op: tuple[Any, ...]) -> None:
         pickle.dump(op, self._spool, protocol=pickle.HIGHEST_PROTOCOL)
         self._ops += 1
@@ -219,12 +214,6 @@ class QdrantVectors:
         self._put(("upsert", block))
         self.points += len(block.chunk_ids)
         self.digest += block.digest
-
-    def write(self, rows: Rows) -> None:
-        self.write_encoded(self._encoder.encode(rows))
-
-    def update(self, table: str, rows: list[tuple[object, ...]], keys: tuple[str, ...]) -> None:
-        pass  # a chunk's text never changes in place: its vector stays
 
     def delete(self, table: str, keys: list[tuple[object, ...]], columns: tuple[str, ...]) -> None:
         if table == "chunk_store" and keys:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..core.rows import Rows
 from .block import VectorBlock, VectorEncoder
+from .store import VectorStore
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -19,24 +19,16 @@ DDL = (
 )
 
 
-class SqliteVectors:
+class SqliteVectors(VectorStore):
     def __init__(self, conn: Connection, encoder: VectorEncoder) -> None:
         self.raw: Any = conn.connection.driver_connection
         assert self.raw is not None
-        self._encoder = encoder
-        self.written = {TABLE: 0}
-        self.digest = 0
+        super().__init__(encoder, {TABLE: 0})
         for ddl in DDL:
             self.raw.execute(ddl)
 
-    def encoder(self) -> VectorEncoder:
-        return self._encoder
-
     def reset(self) -> None:
         self.raw.execute(f"DELETE FROM {TABLE}")
-
-    def prepare_bulk(self) -> None:
-        pass
 
     def write_encoded(self, block: VectorBlock) -> None:
         rows = [
@@ -52,18 +44,9 @@ class SqliteVectors:
         self.written[TABLE] += len(rows)
         self.digest += block.digest
 
-    def write(self, rows: Rows) -> None:
-        self.write_encoded(self._encoder.encode(rows))
-
-    def update(self, table: str, rows: list[tuple[object, ...]], keys: tuple[str, ...]) -> None:
-        pass  # a chunk's text never changes in place: its vector stays
-
     def delete(self, table: str, keys: list[tuple[object, ...]], columns: tuple[str, ...]) -> None:
         if table == "chunk_store":
             self.raw.executemany(f"DELETE FROM {TABLE} WHERE chunk_id = ?", keys)
-
-    def finish(self) -> None:
-        pass
 
     def exclusive(self) -> bool:
         return True  # BEGIN IMMEDIATE holds SQLite's only write lock
